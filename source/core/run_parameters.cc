@@ -1,0 +1,147 @@
+#include <deal.II/base/parameter_handler.h>
+
+#include <anodeless/core/errors.h>
+#include <anodeless/core/parameter_reader.h>
+#include <anodeless/core/prm_file.h>
+#include <anodeless/core/run_parameters.h>
+
+#include <sstream>
+
+namespace anodeless
+{
+  void
+  OutputParameters::declare(dealii::ParameterHandler &prm)
+  {
+    using namespace dealii;
+    prm.enter_subsection("Output");
+    prm.add_parameter("Directory",
+                      directory,
+                      "Folder for all results of the run, relative to the "
+                      "working directory. Empty: output/<name of the "
+                      "parameter file>.",
+                      Patterns::Anything());
+    prm.add_parameter("Verbosity",
+                      verbosity_name,
+                      "Screen output: quiet (errors and the final summary), "
+                      "normal (a line per step), detailed (solver details).",
+                      Patterns::Selection("quiet|normal|detailed"));
+    prm.add_parameter("Field output interval",
+                      field_output_interval,
+                      "Write VTU field files every this many time steps "
+                      "(and at the end of every protocol step); 0 writes "
+                      "only the mesh.",
+                      Patterns::Integer(0, 1000000));
+    prm.leave_subsection();
+  }
+
+  void
+  RunParameters::declare(dealii::ParameterHandler &prm)
+  {
+    prm.add_parameter("Dimension",
+                      dimension,
+                      "1: through-thickness (fastest); 2: plane-strain "
+                      "window; 3: full 3D window. The command-line option "
+                      "--dim overrides it.",
+                      dealii::Patterns::Integer(1, 3));
+    output.declare(prm);
+    stack.declare(prm);
+    materials.declare(prm);
+  }
+
+  void
+  RunParameters::check() const
+  {
+    stack.check(dimension);
+    for (const auto role : all_layer_roles)
+      materials.get(stack.layers[static_cast<unsigned int>(role)].material);
+  }
+
+  namespace
+  {
+    std::unique_ptr<RunParameters>
+    parse(const PrmFile &file, const unsigned int dimension_override)
+    {
+      auto                     parameters = std::make_unique<RunParameters>();
+      dealii::ParameterHandler prm;
+      parameters->declare(prm);
+      parse_checked(prm, file);
+
+      parameters->input_file = file.filename();
+      parameters->input_text = file.text();
+      if (dimension_override != 0)
+        parameters->dimension = dimension_override;
+      parameters->output.verbosity =
+        parameters->output.verbosity_name == "quiet" ?
+          Verbosity::quiet :
+          (parameters->output.verbosity_name == "detailed" ?
+             Verbosity::detailed :
+             Verbosity::normal);
+
+      try
+        {
+          parameters->check();
+        }
+      catch (const InputError &e)
+        {
+          throw InputError(e.parameter_path(),
+                           e.what(),
+                           file.line_of(e.parameter_path()));
+        }
+
+      std::ostringstream expanded, json;
+      prm.print_parameters(expanded, dealii::ParameterHandler::PRM);
+      prm.print_parameters(json, dealii::ParameterHandler::JSON);
+      parameters->expanded_prm  = expanded.str();
+      parameters->expanded_json = json.str();
+      // The handler holds pointers into *parameters; drop them before
+      // returning the object.
+      return parameters;
+    }
+  } // namespace
+
+  std::unique_ptr<RunParameters>
+  read_run_parameters(const std::string &filename,
+                      const unsigned int dimension_override)
+  {
+    return parse(PrmFile::read(filename), dimension_override);
+  }
+
+  std::unique_ptr<RunParameters>
+  parse_run_parameters(const std::string &text,
+                       const std::string &name,
+                       const unsigned int dimension_override)
+  {
+    return parse(PrmFile::from_string(text, name), dimension_override);
+  }
+
+  std::string
+  default_parameters(const std::string &format)
+  {
+    RunParameters            parameters;
+    dealii::ParameterHandler prm;
+    parameters.declare(prm);
+    std::ostringstream out;
+    if (format == "json")
+      prm.print_parameters(out, dealii::ParameterHandler::JSON);
+    else if (format == "markdown")
+      print_parameters_markdown(prm, out);
+    else
+      prm.print_parameters(out, dealii::ParameterHandler::PRM);
+    return out.str();
+  }
+
+  std::string
+  output_directory(const RunParameters &parameters)
+  {
+    if (!parameters.output.directory.empty())
+      return parameters.output.directory;
+    std::string stem  = parameters.input_file;
+    const auto  slash = stem.rfind('/');
+    if (slash != std::string::npos)
+      stem = stem.substr(slash + 1);
+    const auto dot = stem.rfind('.');
+    if (dot != std::string::npos && dot > 0)
+      stem = stem.substr(0, dot);
+    return "output/" + stem;
+  }
+} // namespace anodeless

@@ -1,0 +1,122 @@
+#include <deal.II/distributed/tria.h>
+
+#include <deal.II/grid/grid_generator.h>
+#include <deal.II/grid/tria.h>
+
+#include <anodeless/geometry/layer_stack.h>
+#include <anodeless/geometry/stack_mesh.h>
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  template <int dim>
+  StackMesh<dim>::StackMesh(MPI_Comm world)
+    : field_communicator(dim == 1 ? MPI_COMM_SELF : world)
+    , world_communicator(world)
+  {
+    if constexpr (dim == 1)
+      triangulation = std::make_unique<Triangulation<dim>>(
+        Triangulation<dim>::limit_level_difference_at_vertices);
+    else
+      triangulation =
+        std::make_unique<parallel::distributed::Triangulation<dim>>(
+          world,
+          Triangulation<dim>::limit_level_difference_at_vertices);
+  }
+
+  template <int dim>
+  StackMesh<dim>::~StackMesh() = default;
+
+  template <int dim>
+  bool
+  StackMesh<dim>::writes_own_piece() const
+  {
+    return dim > 1 || Utilities::MPI::this_mpi_process(world_communicator) == 0;
+  }
+
+  template <int dim>
+  void
+  make_stack_mesh(Triangulation<dim>    &triangulation,
+                  const LayerStack      &stack,
+                  const StackParameters &parameters)
+  {
+    std::vector<std::vector<double>> steps(dim);
+    const std::array<double, 2>      lateral_extent = {
+           {parameters.lateral_width, parameters.lateral_depth}};
+    const std::array<unsigned int, 2> lateral_cells = {
+      {parameters.lateral_cells, parameters.depth_cells}};
+    Point<dim> corner;
+    for (unsigned int d = 0; d + 1 < dim; ++d)
+      {
+        steps[d].assign(lateral_cells[d], lateral_extent[d] / lateral_cells[d]);
+        corner[d] = lateral_extent[d];
+      }
+    for (const auto &layer : stack.layers())
+      steps[dim - 1].insert(steps[dim - 1].end(),
+                            layer.cell_heights.begin(),
+                            layer.cell_heights.end());
+    corner[dim - 1] = stack.total_thickness();
+
+    GridGenerator::subdivided_hyper_rectangle(triangulation,
+                                              steps,
+                                              Point<dim>(),
+                                              corner);
+
+    // Material id from the layer that holds the cell centre.
+    const auto &layers = stack.layers();
+    for (const auto &cell : triangulation.active_cell_iterators())
+      {
+        const double y     = cell->center()[dim - 1];
+        unsigned int index = 0;
+        while (index + 1 < layers.size() && y > layers[index].y_top)
+          ++index;
+        cell->set_material_id(static_cast<unsigned int>(layers[index].role));
+
+        for (const unsigned int f : cell->face_indices())
+          if (cell->face(f)->at_boundary())
+            {
+              const auto   centre = cell->face(f)->center();
+              const double tol    = 1e-6 * stack.smallest_cell_height();
+              unsigned int id     = boundary_ids::lateral_x0;
+              if (std::abs(centre[dim - 1]) < tol)
+                id = boundary_ids::bottom;
+              else if (std::abs(centre[dim - 1] - corner[dim - 1]) < tol)
+                id = boundary_ids::top;
+              else
+                for (unsigned int d = 0; d + 1 < dim; ++d)
+                  {
+                    const double h = lateral_extent[d] / lateral_cells[d];
+                    if (std::abs(centre[d]) < 1e-6 * h)
+                      id = boundary_ids::lateral_x0 + 2 * d;
+                    else if (std::abs(centre[d] - corner[d]) < 1e-6 * h)
+                      id = boundary_ids::lateral_x1 + 2 * d;
+                  }
+              cell->face(f)->set_boundary_id(id);
+            }
+      }
+  }
+
+  template <int dim>
+  double
+  lateral_area(const StackParameters &parameters)
+  {
+    if constexpr (dim == 1)
+      return 1.0;
+    else if constexpr (dim == 2)
+      return parameters.lateral_width;
+    else
+      return parameters.lateral_width * parameters.lateral_depth;
+  }
+
+#define ANODELESS_INSTANTIATE(dim)                               \
+  template struct StackMesh<dim>;                                \
+  template void   make_stack_mesh<dim>(Triangulation<dim> &,     \
+                                     const LayerStack &,       \
+                                     const StackParameters &); \
+  template double lateral_area<dim>(const StackParameters &);
+  ANODELESS_INSTANTIATE(1)
+  ANODELESS_INSTANTIATE(2)
+  ANODELESS_INSTANTIATE(3)
+#undef ANODELESS_INSTANTIATE
+} // namespace anodeless

@@ -1,0 +1,119 @@
+// The layer-conforming mesh: layer volumes equal thickness x lateral area,
+// the same on 1 and 2 ranks, and boundary ids on the right faces.
+#include <deal.II/grid/tria.h>
+
+#include <anodeless/core/run_parameters.h>
+#include <anodeless/geometry/layer_stack.h>
+#include <anodeless/geometry/stack_mesh.h>
+
+#include <testing.h>
+
+using namespace anodeless;
+using namespace anodeless::testing;
+using namespace dealii;
+
+namespace
+{
+  template <int dim>
+  void
+  check_layer_volumes()
+  {
+    StackParameters parameters;
+    parameters.lateral_width = 12e-6;
+    parameters.lateral_depth = 9e-6;
+    parameters.lateral_cells = 3;
+    parameters.depth_cells   = 2;
+    // A lithiophilic layer too, so that all seven roles are meshed.
+    parameters.layers[2].thickness = 300e-9;
+    parameters.check(dim);
+    const LayerStack stack(parameters);
+    StackMesh<dim>   mesh(MPI_COMM_WORLD);
+    make_stack_mesh(*mesh.triangulation, stack, parameters);
+
+    std::vector<double> volume(n_layer_roles, 0.0);
+    for (const auto &cell : mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned())
+        volume[cell->material_id()] += cell->measure();
+    Utilities::MPI::sum(volume, mesh.field_communicator, volume);
+
+    const double area = lateral_area<dim>(parameters);
+    for (const auto &layer : stack.layers())
+      {
+        const auto r = static_cast<unsigned int>(layer.role);
+        check_relative(volume[r],
+                       layer.thickness * area,
+                       1e-12,
+                       std::string(role_name(layer.role)) + " volume");
+        log() << role_name(layer.role) << ": " << volume[r] << "\n";
+      }
+    check(stack.layers().size() == n_layer_roles, "all seven layers present");
+  }
+} // namespace
+
+ANODELESS_TEST(mesh_layer_volumes_1d)
+{
+  check_layer_volumes<1>();
+}
+
+ANODELESS_TEST(mesh_layer_volumes_2d)
+{
+  check_layer_volumes<2>();
+}
+
+ANODELESS_TEST(mesh_layer_volumes_3d)
+{
+  check_layer_volumes<3>();
+}
+
+namespace
+{
+  template <int dim>
+  void
+  check_boundary_ids()
+  {
+    StackParameters  parameters;
+    const LayerStack stack(parameters);
+    StackMesh<dim>   mesh(MPI_COMM_WORLD);
+    make_stack_mesh(*mesh.triangulation, stack, parameters);
+    std::vector<double> area(6, 0.0);
+    for (const auto &cell : mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned())
+        for (const unsigned int f : cell->face_indices())
+          if (cell->face(f)->at_boundary())
+            {
+              const unsigned int id = cell->face(f)->boundary_id();
+              check(id < 2 * dim, "boundary id in range");
+              if (id == boundary_ids::bottom)
+                check(cell->material_id() ==
+                        static_cast<unsigned int>(
+                          LayerRole::anode_current_collector),
+                      "bottom face on the anode current collector");
+              if (id == boundary_ids::top)
+                check(cell->material_id() ==
+                        static_cast<unsigned int>(
+                          LayerRole::cathode_current_collector),
+                      "top face on the cathode current collector");
+              if constexpr (dim == 1)
+                area[id] += 1.0;
+              else
+                area[id] += cell->face(f)->measure();
+            }
+    Utilities::MPI::sum(area, mesh.field_communicator, area);
+    const double lateral = lateral_area<dim>(parameters);
+    check_relative(area[boundary_ids::bottom], lateral, 1e-12, "bottom area");
+    check_relative(area[boundary_ids::top], lateral, 1e-12, "top area");
+    if (dim > 1)
+      check_relative(area[boundary_ids::lateral_x0],
+                     stack.total_thickness() *
+                       (dim == 3 ? parameters.lateral_depth : 1.0),
+                     1e-12,
+                     "lateral x0 area");
+  }
+} // namespace
+
+ANODELESS_TEST(mesh_boundary_ids)
+{
+  check_boundary_ids<1>();
+  check_boundary_ids<2>();
+  check_boundary_ids<3>();
+}
