@@ -181,7 +181,9 @@ main(int argc, char **argv)
     }
   catch (const InputError &e)
     {
-      std::cerr << "anodeless: " << format_input_error(e, cl.file) << "\n";
+      // Input problems found while running are found by every rank alike.
+      if (root)
+        std::cerr << "anodeless: " << format_input_error(e, cl.file) << "\n";
       MPI_Abort(world, 1);
     }
   catch (const SolverFailure &e)

@@ -3,14 +3,17 @@
 #include <deal.II/grid/tria.h>
 
 #include <anodeless/core/constants.h>
+#include <anodeless/core/errors.h>
 #include <anodeless/core/version.h>
+#include <anodeless/geometry/conducting_spots.h>
 #include <anodeless/io/mesh_output.h>
 #include <anodeless/simulation.h>
 #include <anodeless/simulation_impl.h>
 
+#include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
+#include <limits>
 #include <sstream>
 
 namespace anodeless
@@ -30,6 +33,22 @@ namespace anodeless
         s << std::setprecision(2) << metres * 1e6 << " um";
       return s.str();
     }
+
+    const char *
+    kind_name(const ProtocolStep::Kind kind)
+    {
+      switch (kind)
+        {
+          case ProtocolStep::Kind::charge:
+            return "charge";
+          case ProtocolStep::Kind::discharge:
+            return "discharge";
+          case ProtocolStep::Kind::hold:
+            return "hold";
+          default:
+            return "rest";
+        }
+    }
   } // namespace
 
   template <int dim>
@@ -39,11 +58,13 @@ namespace anodeless
     , pcout(std::cout,
             Utilities::MPI::this_mpi_process(world) == 0 &&
               parameters.output.verbosity != Verbosity::quiet)
+    , writer(Utilities::MPI::this_mpi_process(world) == 0)
     , output_dir(output_directory(parameters))
     , stack(parameters.stack)
     , mesh(world)
+    , wall_start(std::chrono::steady_clock::now())
   {
-    if (Utilities::MPI::this_mpi_process(world) == 0)
+    if (writer)
       {
         std::filesystem::create_directories(output_dir);
         write_file_atomically(output_dir + "/original.prm",
@@ -57,6 +78,9 @@ namespace anodeless
   }
 
   template <int dim>
+  Simulation<dim>::~Simulation() = default;
+
+  template <int dim>
   void
   Simulation<dim>::run()
   {
@@ -66,7 +90,23 @@ namespace anodeless
           << "output folder: " << output_dir << "\n\n";
     build_cell();
     report_stack();
+    start_time_series();
+
+    const auto &protocol = parameters.protocol;
+    for (unsigned int cycle = 1; cycle <= protocol.cycles; ++cycle)
+      {
+        for (const auto &step : protocol.steps_of_cycle(cycle))
+          run_protocol_step(step, cycle);
+        finish_cycle(cycle);
+      }
+    write_fields();
+    run_summary["status"] = "completed";
     write_summary();
+    pcout << "\nrun completed in "
+          << std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                           wall_start)
+               .count()
+          << " s wall time; results in " << output_dir << "\n";
   }
 
   template <int dim>
@@ -74,10 +114,23 @@ namespace anodeless
   Simulation<dim>::build_cell()
   {
     make_stack_mesh(*mesh.triangulation, stack, parameters.stack);
-    const std::string record = write_mesh_output(mesh, output_dir);
-    mesh_record.add(0.0, record);
-    if (Utilities::MPI::this_mpi_process(world) == 0)
+    const double spots =
+      place_conducting_spots(*mesh.triangulation,
+                             stack,
+                             parameters.stack,
+                             parameters.electrochemistry.halide);
+    run_summary["halide conducting area fraction"] = spots;
+    PvdRecord mesh_record;
+    mesh_record.add(0.0, write_mesh_output(mesh, output_dir));
+    if (writer)
       mesh_record.write(output_dir + "/mesh.pvd");
+
+    electrochemistry = std::make_unique<CellElectrochemistry<dim>>(
+      parameters,
+      stack,
+      mesh,
+      parameters.protocol.temperature);
+    electrochemistry->setup();
   }
 
   template <int dim>
@@ -117,9 +170,18 @@ namespace anodeless
         entry["mesh volume [m^dim]"] = volume[r];
         layers.push_back(entry);
       }
+    const auto dofs = electrochemistry->n_dofs();
     pcout << std::left << std::setw(46) << "total" << std::right
           << std::setw(11) << with_unit(stack.total_thickness()) << std::setw(9)
-          << mesh.triangulation->n_global_active_cells() << "\n\n";
+          << mesh.triangulation->n_global_active_cells() << "\n"
+          << "unknowns: " << dofs.first << " phi_s + " << dofs.second
+          << " phi_e\n";
+
+    const double one_c = electrochemistry->one_c_current_density();
+    const double mass  = electrochemistry->active_mass_per_area();
+    pcout << "NCM loading " << mass * 1e2 << " mg/cm2, 1C = " << one_c / 10
+          << " mA/cm2, temperature " << parameters.protocol.temperature
+          << " K\n\n";
 
     auto &summary                = run_summary;
     summary["anodeless version"] = version_string;
@@ -130,15 +192,347 @@ namespace anodeless
     summary["stack"]                    = layers;
     summary["mesh cells"] =
       static_cast<unsigned int>(mesh.triangulation->n_global_active_cells());
-    summary["status"] = "completed";
+    summary["unknowns phi_s"]            = dofs.first;
+    summary["unknowns phi_e"]            = dofs.second;
+    summary["NCM loading [kg/m2]"]       = mass;
+    summary["1C current density [A/m2]"] = one_c;
+    summary["temperature [K]"]           = parameters.protocol.temperature;
+    summary["status"]                    = "running";
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::start_time_series()
+  {
+    initial_inventory     = electrochemistry->inventory().total();
+    previous_voltage      = electrochemistry->voltage();
+    const auto interfaces = electrochemistry->interface_summaries();
+    if (!writer)
+      return;
+    std::vector<std::string> columns = {"step kind",
+                                        "time [s]",
+                                        "cycle",
+                                        "step",
+                                        "current density [A/m2]",
+                                        "voltage [V]",
+                                        "step capacity [mAh/g]",
+                                        "cycle charge capacity [mAh/g]",
+                                        "cycle discharge capacity [mAh/g]",
+                                        "SOC [-]",
+                                        "NCM Li fraction [-]",
+                                        "carbon filling [-]"};
+    for (const auto &interface : interfaces)
+      columns.push_back("plated Li " + interface.name + " [um]");
+    columns.push_back("plating focusing [-]");
+    columns.push_back("Li inventory change [-]");
+    time_series =
+      std::make_unique<CsvWriter>(output_dir + "/time_series.csv", columns);
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::run_protocol_step(const ProtocolStep &step,
+                                     const unsigned int  cycle)
+  {
+    using Control      = typename CellElectrochemistry<dim>::Control;
+    const auto  &ts    = parameters.protocol;
+    const double one_c = electrochemistry->one_c_current_density();
+    ++step_number;
+    step_tally = Tally();
+
+    Control control = Control::current;
+    double  value   = 0;
+    switch (step.kind)
+      {
+        case ProtocolStep::Kind::charge:
+          value = -step.current.density(one_c);
+          break;
+        case ProtocolStep::Kind::discharge:
+          value = step.current.density(one_c);
+          break;
+        case ProtocolStep::Kind::hold:
+          control = Control::voltage;
+          value   = step.hold_voltage;
+          break;
+        case ProtocolStep::Kind::rest:
+          break;
+      }
+    const double cut_current =
+      step.has_current_cutoff ? step.current_cutoff.density(one_c) : 0.0;
+
+    // Event functions, positive while the step goes on: voltage cut-off,
+    // current cut-off, Li nucleation on a bare interface.
+    constexpr unsigned int n_events = 3;
+    const auto             events   = [&]() {
+      std::array<double, n_events> g;
+      g.fill(std::numeric_limits<double>::infinity());
+      const double V = electrochemistry->voltage();
+      if (step.has_voltage_cutoff)
+        g[0] = step.kind == ProtocolStep::Kind::charge ?
+                               step.voltage_cutoff - V :
+                               V - step.voltage_cutoff;
+      if (step.has_current_cutoff)
+        g[1] = std::abs(electrochemistry->current_density()) - cut_current;
+      g[2] = electrochemistry->nucleation_margin();
+      return g;
+    };
+    const std::array<double, n_events> tolerance = {
+      {ts.voltage_cutoff_tolerance,
+       ts.current_cutoff_tolerance * cut_current,
+       ts.voltage_cutoff_tolerance}};
+
+    pcout << "step " << step_number << " (cycle " << cycle << "): " << step.text
+          << "\n";
+    std::array<double, n_events> g_old;
+    g_old.fill(std::numeric_limits<double>::infinity());
+    double       t        = 0;
+    double       dt       = ts.initial_time_step;
+    unsigned int retries  = 0;
+    bool         finished = false;
+    while (!finished)
+      {
+        if (step.has_duration)
+          dt = std::min(dt, step.duration - t);
+        const auto result = electrochemistry->solve_step(dt, control, value);
+        if (!result.converged)
+          {
+            dt *= 0.25;
+            if (dt < ts.minimum_time_step)
+              throw SolverFailure(
+                "in step " + std::to_string(step_number) + " ('" + step.text +
+                "') at t = " + std::to_string(time) + " s: " + result.failure);
+            continue;
+          }
+        const auto g = events();
+        // An event crossed beyond its tolerance: retry a shorter step that
+        // lands on it (secant on the event function).
+        double shrink = 1;
+        for (unsigned int k = 0; k < n_events; ++k)
+          if (g[k] < -tolerance[k])
+            shrink = std::min(shrink,
+                              std::isfinite(g_old[k]) && g_old[k] > 0 ?
+                                g_old[k] / (g_old[k] - g[k]) :
+                                0.1);
+        if (shrink < 1 && dt * shrink >= ts.minimum_time_step && retries < 50)
+          {
+            dt *= std::max(shrink, 1e-3);
+            ++retries;
+            continue;
+          }
+        retries = 0;
+
+        electrochemistry->commit();
+        t += dt;
+        time += dt;
+        ++time_step_number;
+        record_time_step(step, dt);
+
+        if (g[2] <= tolerance[2])
+          {
+            const unsigned int opened =
+              electrochemistry->open_nucleation_gates(tolerance[2]);
+            if (opened > 0 && parameters.output.verbosity != Verbosity::quiet)
+              pcout << "  Li nucleates at t = " << time << " s\n";
+          }
+        finished = (step.has_voltage_cutoff && g[0] <= tolerance[0]) ||
+                   (step.has_current_cutoff && g[1] <= tolerance[1]) ||
+                   (step.has_duration && t >= step.duration * (1 - 1e-12));
+
+        // Next step size from the voltage change.
+        const double V   = electrochemistry->voltage();
+        const double dV  = std::abs(V - previous_voltage);
+        previous_voltage = V;
+        const double factor =
+          dV > 0 ? std::clamp(ts.voltage_change_per_step / dV, 0.5, 2.0) : 2.0;
+        dt       = std::min(dt * factor, ts.maximum_time_step);
+        g_old    = events();
+        g_old[2] = electrochemistry->nucleation_margin(true);
+
+        if (parameters.output.verbosity == Verbosity::detailed ||
+            (parameters.output.verbosity == Verbosity::normal &&
+             (finished || time_step_number % 25 == 0)))
+          pcout << "  t = " << std::setw(9) << std::fixed
+                << std::setprecision(1) << time
+                << " s  I = " << std::setprecision(4)
+                << electrochemistry->current_density() / 10
+                << " mA/cm2  V = " << std::setprecision(4) << V
+                << " V  Q = " << std::setprecision(2)
+                << (step_tally.charge + step_tally.discharge) /
+                     (3.6 * 1e3 * electrochemistry->active_mass_per_area())
+                << " mAh/g  Newton " << result.newton_iterations << "\n"
+                << std::defaultfloat;
+      }
+
+    Json entry               = tally_json(step_tally);
+    entry["step"]            = step_number;
+    entry["cycle"]           = cycle;
+    entry["text"]            = step.text;
+    entry["kind"]            = kind_name(step.kind);
+    entry["end voltage [V]"] = electrochemistry->voltage();
+    entry["end time [s]"]    = time;
+    steps_json.push_back(entry);
+    cycle_tally.charge += step_tally.charge;
+    cycle_tally.discharge += step_tally.discharge;
+    cycle_tally.charge_energy += step_tally.charge_energy;
+    cycle_tally.discharge_energy += step_tally.discharge_energy;
+    cycle_tally.duration += step_tally.duration;
+    write_fields();
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::record_time_step(const ProtocolStep &step, const double dt)
+  {
+    const double I = electrochemistry->current_density();
+    const double V = electrochemistry->voltage();
+    if (I < 0)
+      {
+        step_tally.charge -= I * dt;
+        step_tally.charge_energy -= I * V * dt;
+      }
+    else
+      {
+        step_tally.discharge += I * dt;
+        step_tally.discharge_energy += I * V * dt;
+      }
+    step_tally.duration += dt;
+
+    const unsigned int interval = parameters.output.field_output_interval;
+    if (interval > 0 && time_step_number % interval == 0)
+      write_fields();
+
+    // Observables are reductions over the mesh: every rank evaluates them.
+    const LiInventory li         = electrochemistry->inventory();
+    const auto        interfaces = electrochemistry->interface_summaries();
+    const double      focusing   = electrochemistry->plating_focusing();
+    const double      filling    = electrochemistry->mean_carbon_filling();
+    const double      x          = electrochemistry->mean_cathode_fraction();
+    if (!writer)
+      return;
+
+    const auto  &c     = parameters.electrochemistry.cathode;
+    const double mass  = electrochemistry->active_mass_per_area();
+    const auto   mAh_g = [&](const double q) { return q / 3.6 / (mass * 1e3); };
+    // SOC: Li taken out of the NCM over the nominal capacity.
+    const double soc =
+      (c.initial_li_fraction - x) * c.active_volume_fraction *
+      c.max_concentration * stack.layer(LayerRole::cathode).thickness *
+      constants::faraday /
+      (electrochemistry->one_c_current_density() * constants::hour);
+    std::vector<double> row = {time,
+                               static_cast<double>(current_cycle),
+                               static_cast<double>(step_number),
+                               I,
+                               V,
+                               mAh_g(step_tally.charge + step_tally.discharge),
+                               mAh_g(cycle_tally.charge + step_tally.charge),
+                               mAh_g(cycle_tally.discharge +
+                                     step_tally.discharge),
+                               soc,
+                               x,
+                               filling};
+    for (const auto &s : interfaces)
+      row.push_back(s.mean_thickness * 1e6);
+    row.push_back(focusing);
+    row.push_back((li.total() - initial_inventory) / initial_inventory);
+    time_series->write_row({kind_name(step.kind)}, row);
+  }
+
+  template <int dim>
+  Json
+  Simulation<dim>::tally_json(const Tally &tally) const
+  {
+    const double mass               = electrochemistry->active_mass_per_area();
+    Json         j                  = Json::object();
+    j["charge capacity [mAh/g]"]    = tally.charge / 3.6 / (mass * 1e3);
+    j["discharge capacity [mAh/g]"] = tally.discharge / 3.6 / (mass * 1e3);
+    j["charge capacity [mAh/cm2]"]  = tally.charge / 3.6 / 1e4;
+    j["discharge capacity [mAh/cm2]"] = tally.discharge / 3.6 / 1e4;
+    j["charge energy [Wh/kg NCM]"]    = tally.charge_energy / 3600 / mass;
+    j["discharge energy [Wh/kg NCM]"] = tally.discharge_energy / 3600 / mass;
+    j["duration [s]"]                 = tally.duration;
+    return j;
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::finish_cycle(const unsigned int cycle)
+  {
+    const double mass  = electrochemistry->active_mass_per_area();
+    Json         entry = tally_json(cycle_tally);
+    entry["cycle"]     = cycle;
+    entry["efficiency [%]"] =
+      cycle_tally.charge > 0 ?
+        100 * cycle_tally.discharge / cycle_tally.charge :
+        0.0;
+    cycle_discharge.push_back(cycle_tally.discharge / 3.6 / (mass * 1e3));
+    entry["retention [%]"] =
+      cycle_discharge.front() > 0 ?
+        100 * cycle_discharge.back() / cycle_discharge.front() :
+        0.0;
+    Json films = Json::array();
+    for (const auto &s : electrochemistry->interface_summaries())
+      {
+        Json f                       = Json::object();
+        f["interface"]               = s.name;
+        f["mean thickness [m]"]      = s.mean_thickness;
+        f["max thickness [m]"]       = s.max_thickness;
+        f["nucleated area fraction"] = s.nucleated_fraction;
+        films.push_back(f);
+      }
+    entry["plated Li at cycle end"] = films;
+    cycles_json.push_back(entry);
+    pcout << "cycle " << cycle << ": charge "
+          << cycle_tally.charge / 3.6 / (mass * 1e3) << " mAh/g, discharge "
+          << cycle_tally.discharge / 3.6 / (mass * 1e3) << " mAh/g, efficiency "
+          << (cycle_tally.charge > 0 ?
+                100 * cycle_tally.discharge / cycle_tally.charge :
+                0.0)
+          << " %\n";
+    cycle_tally = Tally();
+    ++current_cycle;
+    write_summary();
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::write_fields()
+  {
+    if (parameters.output.field_output_interval == 0)
+      return;
+    const std::string record =
+      electrochemistry->write_fields(output_dir, field_index++, time);
+    if (writer)
+      {
+        field_record.add(time, record);
+        field_record.write(output_dir + "/fields.pvd");
+      }
   }
 
   template <int dim>
   void
   Simulation<dim>::write_summary() const
   {
-    if (Utilities::MPI::this_mpi_process(world) == 0)
-      write_file_atomically(output_dir + "/summary.json", run_summary.dump());
+    // Every rank takes part in the reductions; rank 0 writes.
+    const LiInventory li = electrochemistry->inventory();
+    if (!writer)
+      return;
+    Json summary                     = run_summary;
+    summary["steps"]                 = steps_json;
+    summary["cycles"]                = cycles_json;
+    Json         budget              = Json::object();
+    const double area                = electrochemistry->area();
+    budget["cathode [mol/m2]"]       = li.cathode / area;
+    budget["carbon layer [mol/m2]"]  = li.carbon / area;
+    budget["plated films [mol/m2]"]  = li.films / area;
+    budget["double layers [mol/m2]"] = li.double_layer / area;
+    budget["total [mol/m2]"]         = li.total() / area;
+    budget["initial total [mol/m2]"] = initial_inventory / area;
+    budget["relative change"] =
+      (li.total() - initial_inventory) / initial_inventory;
+    summary["Li inventory"]       = budget;
+    summary["simulated time [s]"] = time;
+    write_file_atomically(output_dir + "/summary.json", summary.dump());
   }
 
   int

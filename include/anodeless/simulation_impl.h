@@ -3,25 +3,31 @@
 #include <deal.II/base/conditional_ostream.h>
 
 #include <anodeless/core/run_parameters.h>
+#include <anodeless/electrochemistry/cell_electrochemistry.h>
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/stack_mesh.h>
+#include <anodeless/io/csv_writer.h>
 #include <anodeless/io/json.h>
 #include <anodeless/io/pvd_record.h>
+#include <anodeless/protocol/protocol.h>
 
+#include <chrono>
+#include <memory>
 #include <string>
 
 namespace anodeless
 {
   /**
    * @brief One run: owns the mesh, the fields and the stages of the
-   * experiment. run() reads like the experiment: build the cell, press it,
-   * then cycle it following the protocol, writing results as it goes.
+   * experiment. run() reads like the experiment: build the cell, then cycle
+   * it following the protocol, writing results as it goes.
    */
   template <int dim>
   class Simulation
   {
   public:
     Simulation(const RunParameters &parameters, MPI_Comm world);
+    ~Simulation();
 
     void
     run();
@@ -34,6 +40,16 @@ namespace anodeless
     }
 
   private:
+    /// Throughput and energy of a step or a cycle.
+    struct Tally
+    {
+      double charge           = 0; ///< C/m^2 into the cell
+      double discharge        = 0; ///< C/m^2 out of the cell
+      double charge_energy    = 0; ///< J/m^2
+      double discharge_energy = 0; ///< J/m^2
+      double duration         = 0; ///< s
+    };
+
     void
     build_cell();
 
@@ -42,15 +58,51 @@ namespace anodeless
     report_stack();
 
     void
+    start_time_series();
+
+    /// Advance through one protocol step until its end condition.
+    void
+    run_protocol_step(const ProtocolStep &step, unsigned int cycle);
+
+    void
+    record_time_step(const ProtocolStep &step, double dt);
+
+    void
+    finish_cycle(unsigned int cycle);
+
+    void
+    write_fields();
+
+    void
     write_summary() const;
 
-    const RunParameters       &parameters;
-    MPI_Comm                   world;
-    dealii::ConditionalOStream pcout;
-    std::string                output_dir;
-    LayerStack                 stack;
-    StackMesh<dim>             mesh;
-    PvdRecord                  mesh_record;
-    Json                       run_summary = Json::object();
+    Json
+    tally_json(const Tally &tally) const;
+
+    const RunParameters                       &parameters;
+    MPI_Comm                                   world;
+    dealii::ConditionalOStream                 pcout;
+    bool                                       writer;
+    std::string                                output_dir;
+    LayerStack                                 stack;
+    StackMesh<dim>                             mesh;
+    std::unique_ptr<CellElectrochemistry<dim>> electrochemistry;
+
+    double              time              = 0;
+    unsigned int        time_step_number  = 0;
+    unsigned int        step_number       = 0;
+    unsigned int        current_cycle     = 1;
+    double              previous_voltage  = 0;
+    double              initial_inventory = 0;
+    Tally               step_tally, cycle_tally;
+    std::vector<double> cycle_discharge; ///< mAh/g per cycle
+
+    std::unique_ptr<CsvWriter>            time_series;
+    PvdRecord                             field_record;
+    unsigned int                          field_index = 0;
+    Json                                  run_summary = Json::object();
+    Json                                  steps_json  = Json::array();
+    Json                                  cycles_json = Json::array();
+    std::chrono::steady_clock::time_point wall_start;
   };
 } // namespace anodeless

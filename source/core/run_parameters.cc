@@ -4,7 +4,9 @@
 #include <anodeless/core/parameter_reader.h>
 #include <anodeless/core/prm_file.h>
 #include <anodeless/core/run_parameters.h>
+#include <anodeless/geometry/conducting_spots.h>
 
+#include <algorithm>
 #include <sstream>
 
 namespace anodeless
@@ -46,6 +48,8 @@ namespace anodeless
     output.declare(prm);
     stack.declare(prm);
     materials.declare(prm);
+    electrochemistry.declare(prm);
+    protocol.declare(prm);
   }
 
   void
@@ -54,6 +58,22 @@ namespace anodeless
     stack.check(dimension);
     for (const auto role : all_layer_roles)
       materials.get(stack.layers[static_cast<unsigned int>(role)].material);
+    electrochemistry.check(dimension);
+    protocol.check();
+
+    const bool has_halide =
+      stack.layers[static_cast<unsigned int>(LayerRole::halide_layer)]
+        .thickness > 0;
+    if (has_halide && !(electrochemistry.halide.spot_area_fraction > 0 &&
+                        electrochemistry.halide.spot_conductivity > 0))
+      throw InputError(
+        "Electrochemistry/Halide layer/Conducting spot area fraction",
+        "the halide layer is present but conducts no electrons (spot area "
+        "fraction and spot conductivity must both be positive): the "
+        "current could not reach the anode current collector. Give a "
+        "positive fraction, or remove the halide layer (thickness 0).");
+    if (has_halide)
+      SpotMap(dimension, stack, electrochemistry.halide); // throws if unusable
   }
 
   namespace

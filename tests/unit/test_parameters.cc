@@ -91,7 +91,7 @@ ANODELESS_TEST(parameter_errors)
     {"subsection Materials\n subsection SUS304\n  set Poisson's ratio = 0.5\n"
      " end\nend\n",
      "Materials/SUS304/Poisson's ratio",
-     "up to 0.4999"},
+     "from -0.99 to 0.4999"},
   };
   for (const auto &c : cases)
     {

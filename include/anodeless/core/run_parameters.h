@@ -1,7 +1,9 @@
 #pragma once
 
+#include <anodeless/electrochemistry/electrochemistry_parameters.h>
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/materials/material_library.h>
+#include <anodeless/protocol/protocol.h>
 
 #include <memory>
 #include <string>
@@ -28,7 +30,7 @@ namespace anodeless
     std::string  directory;
     std::string  verbosity_name        = "normal";
     Verbosity    verbosity             = Verbosity::normal;
-    unsigned int field_output_interval = 10; ///< steps between VTU files
+    unsigned int field_output_interval = 50; ///< steps between VTU files
 
     void
     declare(dealii::ParameterHandler &prm);
@@ -43,10 +45,12 @@ namespace anodeless
    */
   struct RunParameters
   {
-    unsigned int     dimension = 1;
-    OutputParameters output;
-    StackParameters  stack;
-    MaterialLibrary  materials;
+    unsigned int               dimension = 1;
+    OutputParameters           output;
+    StackParameters            stack;
+    MaterialLibrary            materials;
+    ElectrochemistryParameters electrochemistry;
+    ProtocolParameters         protocol;
 
     /// The input file as read, and the full parameter set after parsing.
     std::string input_file;

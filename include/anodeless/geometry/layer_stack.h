@@ -75,8 +75,8 @@ namespace anodeless
 
     double       lateral_width        = 20e-6; ///< m, x extent in 2D/3D
     double       lateral_depth        = 20e-6; ///< m, z extent in 3D
-    unsigned int lateral_cells        = 4;     ///< cells along x
-    unsigned int depth_cells          = 4;     ///< cells along z (3D)
+    unsigned int lateral_cells        = 20;    ///< cells along x
+    unsigned int depth_cells          = 20;    ///< cells along z (3D)
     double       maximum_cell_height  = 5e-6;  ///< m, through-thickness cap
     double       growth_factor        = 1.5;   ///< max ratio of neighbour cells
     double       maximum_aspect_ratio = 50;    ///< lateral size / height cap

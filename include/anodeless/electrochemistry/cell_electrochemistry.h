@@ -1,0 +1,156 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace anodeless
+{
+  struct RunParameters;
+  class LayerStack;
+  template <int dim>
+  struct StackMesh;
+
+  /// Li held by each host, in mol (over the whole mesh).
+  struct LiInventory
+  {
+    double cathode      = 0;
+    double carbon       = 0;
+    double films        = 0;
+    double double_layer = 0;
+
+    double
+    total() const
+    {
+      return cathode + carbon + films + double_layer;
+    }
+  };
+
+  /// What a candidate plating interface holds.
+  struct InterfaceSummary
+  {
+    std::string name;                   ///< "Halide layer|Carbon layer"
+    double      area               = 0; ///< m^2 (dim-1 measure)
+    double      mean_thickness     = 0; ///< m, area average of the film
+    double      max_thickness      = 0; ///< m
+    double      nucleated_fraction = 0; ///< area share with a film or open gate
+  };
+
+  /**
+   * @brief The electrochemistry of the cell: electronic potential phi_s and
+   * ionic potential phi_e, each only on the layers that carry it (hp finite
+   * elements with FE_Nothing elsewhere), coupled by the reactions at the
+   * quadrature points of the cathode and carbon layer and on the anode-side
+   * interfaces where Li can plate.
+   *
+   * A time step is solved by Newton's method on the potentials with every
+   * local state (particle shells, carbon filling, film) condensed into its
+   * reaction law; the states are updated with the same currents when the
+   * step is committed.
+   */
+  template <int dim>
+  class CellElectrochemistry
+  {
+  public:
+    enum class Control
+    {
+      current, ///< galvanostatic: the current density is given
+      voltage  ///< potentiostatic: the cell voltage is given
+    };
+
+    struct StepResult
+    {
+      bool         converged         = false;
+      unsigned int newton_iterations = 0;
+      unsigned int linear_iterations = 0;
+      double       residual          = 0;
+      std::string  failure;
+    };
+
+    CellElectrochemistry(const RunParameters &parameters,
+                         const LayerStack    &stack,
+                         StackMesh<dim>      &mesh,
+                         double               temperature);
+    ~CellElectrochemistry();
+
+    /// Distribute the unknowns, set the initial states and solve for the
+    /// initial equilibrium (no current).
+    void
+    setup();
+
+    /// Solve the potentials at the end of a step of length @p dt from the
+    /// committed state; the result is a trial until commit().
+    StepResult
+    solve_step(double dt, Control control, double value);
+
+    /// Accept the trial step: its states become the committed ones.
+    void
+    commit();
+
+    /// Discard the trial step.
+    void
+    reject();
+
+    /// Open the nucleation gate wherever phi_s - phi_e <= -eta_nuc + tol
+    /// in the committed state.
+    unsigned int
+    open_nucleation_gates(double tolerance);
+
+    /// min over closed gates of (phi_s - phi_e + eta_nuc) of the trial (or,
+    /// with committed = true, the committed) state; +inf if none.
+    double
+    nucleation_margin(bool committed = false) const;
+
+    /// Cell voltage of the trial state [V].
+    double
+    voltage() const;
+
+    /// Current density of the trial state [A/m^2], > 0 on discharge.
+    double
+    current_density() const;
+
+    /// Li in each host for the committed state, mol.
+    LiInventory
+    inventory() const;
+
+    /// Mean filling of the carbon layer and mean Li fraction of the NCM.
+    double
+    mean_carbon_filling() const;
+    double
+    mean_cathode_fraction() const;
+
+    std::vector<InterfaceSummary>
+    interface_summaries() const;
+
+    /// The 1C current density from the NCM loading [A/m^2].
+    double
+    one_c_current_density() const;
+
+    /// NCM mass per lateral area [kg/m^2].
+    double
+    active_mass_per_area() const;
+
+    /// Lateral area of the mesh [m^2] (1 in 1D).
+    double
+    area() const;
+
+    /// Write phi_s, phi_e, reaction rates, x, theta, film thickness.
+    std::string
+    write_fields(const std::string &directory,
+                 unsigned int       index,
+                 double             time) const;
+
+    /// Unknowns, (phi_s, phi_e) counts.
+    std::pair<unsigned int, unsigned int>
+    n_dofs() const;
+
+    /// Ratio of the largest to the mean faradaic current density on the
+    /// candidate plating interfaces (current focusing).
+    double
+    plating_focusing() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl;
+  };
+} // namespace anodeless

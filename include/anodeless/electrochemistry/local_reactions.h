@@ -1,0 +1,252 @@
+#pragma once
+
+#include <anodeless/electrochemistry/butler_volmer.h>
+#include <anodeless/electrochemistry/spherical_particle.h>
+#include <anodeless/materials/monotone_table.h>
+#include <anodeless/materials/nmc811.h>
+
+#include <vector>
+
+namespace anodeless
+{
+  /**
+   * @file The reactions at one quadrature point, each solved together with
+   * the implicit-Euler update of the state it changes (particle, carbon
+   * filling, plated film). Given the local potential difference
+   * dphi = phi_s - phi_e they return the current density j [A/m^2 of
+   * reacting surface, > 0 anodic] and dj/d(dphi), which the global Newton
+   * method uses; the state update uses the same j, so the Li inventory is
+   * conserved exactly.
+   */
+
+  /// j and its derivative with respect to phi_s - phi_e.
+  struct ReactionResult
+  {
+    double current    = 0; ///< A/m^2
+    double derivative = 0; ///< A/(m^2 V)
+  };
+
+  /**
+   * Root of a strictly increasing g on [low, high] with g(low) < 0 < g(high),
+   * by Newton steps safeguarded by bisection. @p g returns (g, g').
+   */
+  template <class Function>
+  double
+  safeguarded_newton(const Function &g, double low, double high, double guess);
+
+  /// NMC811 particle reaction with Butler-Volmer kinetics and the OCP table.
+  class CathodeReaction
+  {
+  public:
+    struct Data
+    {
+      double       radius;
+      unsigned int n_shells;
+      double       max_concentration; ///< mol/m^3
+      double       rate_constant;     ///< k in j0 = k x^a_c (1-x)^a_a, A/m^2
+      /// Share of the particle surface that reacts (touches electrolyte): the
+      /// mean flux into the particle is this times j / F.
+      double       contact_fraction;
+      ButlerVolmer kinetics;
+    };
+
+    CathodeReaction(const Data              &data,
+                    const MonotoneTable     &ocp,
+                    const Nmc811Diffusivity &diffusivity);
+
+    /// How the surface concentration after a step of length dt from shells
+    /// c_old responds to the outward flux (fixed during the step).
+    SphericalParticle::SurfaceResponse
+    surface_response(const double *c_old, double dt) const;
+
+    /// Reaction current at the end of the step; @p guess starts the local
+    /// Newton iteration (e.g. the last value at this point).
+    ReactionResult
+    solve(double                                    delta_phi,
+          const SphericalParticle::SurfaceResponse &surface,
+          double                                    guess = 0) const;
+
+    /// Same, from the shells.
+    ReactionResult
+    solve(double delta_phi, const double *c_old, double dt) const
+    {
+      return solve(delta_phi, surface_response(c_old, dt));
+    }
+
+    /// The shells after the step with current density j.
+    void
+    advance(const double *c_old,
+            double        dt,
+            double        current,
+            double       *c_new) const;
+
+    /// Surface Li fraction after the step with current density j.
+    double
+    surface_fraction(const double *c_old, double dt, double current) const;
+
+    const SphericalParticle &
+    particle() const
+    {
+      return sphere;
+    }
+
+    double
+    max_concentration() const
+    {
+      return data.max_concentration;
+    }
+
+    /// Open-circuit potential at Li fraction x.
+    double
+    ocp(double x) const
+    {
+      return table.value(x);
+    }
+
+  private:
+    Data                        data;
+    const MonotoneTable        &table;
+    const Nmc811Diffusivity    &diffusivity;
+    SphericalParticle           sphere;
+    mutable std::vector<double> d_faces;
+
+    void
+    face_diffusivities(const double *c_old) const;
+  };
+
+  /**
+   * Li storage in the carbon layer: theta in (0, 1), open-circuit potential
+   * U(theta) = U0 (1 - theta)^p + (RT/F) ln((1 - theta)/theta) (about 1 V
+   * empty, 0 V near full, below 0 V as the carbon saturates, so that Li
+   * plating takes over), volumetric capacity Q [C/m^3].
+   */
+  class CarbonReaction
+  {
+  public:
+    struct Data
+    {
+      double       ocp_amplitude;       ///< U0 [V]
+      double       ocp_exponent;        ///< p
+      double       volumetric_capacity; ///< C/m^3
+      double       specific_area;       ///< reacting area per volume [1/m]
+      double       exchange_current;    ///< A/m^2
+      ButlerVolmer kinetics;
+    };
+
+    explicit CarbonReaction(const Data &data);
+
+    double
+    ocp(double theta) const;
+
+    ReactionResult
+    solve(double delta_phi,
+          double theta_old,
+          double dt,
+          double guess = 0) const;
+
+    /// Filling after the step with current density j.
+    double
+    advance(double theta_old, double dt, double current) const;
+
+    const Data &
+    parameters() const
+    {
+      return data;
+    }
+
+  private:
+    Data data;
+  };
+
+  /**
+   * Li plating and stripping on an interface, as a film of thickness h, with
+   * a nucleation gate and a double layer.
+   *
+   * Before nucleation no Faradaic current flows; the double layer
+   * (capacitance C) carries the current until phi_s - phi_e falls to
+   * -eta_nuc, an event the time stepper lands on. Once nucleated the film
+   * plates and strips with Butler-Volmer kinetics; stripping is capped at the
+   * Li present (the film empties exactly in the step) and an empty film
+   * closes the gate again.
+   */
+  class PlatingReaction
+  {
+  public:
+    struct Data
+    {
+      double       exchange_current;         ///< A/m^2
+      double       molar_volume;             ///< m^3/mol
+      double       double_layer_capacitance; ///< F/m^2
+      ButlerVolmer kinetics;
+    };
+
+    struct State
+    {
+      double film_thickness = 0; ///< m
+      double delta_phi      = 0; ///< phi_s - phi_e at the end of the step [V]
+      bool   nucleated      = false;
+    };
+
+    /// Faradaic and double-layer parts of the interface current.
+    struct Result
+    {
+      double faradaic   = 0; ///< A/m^2, changes the film
+      double capacitive = 0; ///< A/m^2, charges the double layer
+      double derivative = 0; ///< d(total)/d(dphi)
+    };
+
+    explicit PlatingReaction(const Data &data);
+
+    /// @param eta_shift added to dphi in the overpotential (mechanical term).
+    Result
+    solve(double       delta_phi,
+          const State &old,
+          double       dt,
+          double       eta_shift = 0) const;
+
+    /// State after the step.
+    State
+    advance(const State  &old,
+            double        delta_phi,
+            double        dt,
+            const Result &r) const;
+
+    const Data &
+    parameters() const
+    {
+      return data;
+    }
+
+  private:
+    Data data;
+  };
+
+  template <class Function>
+  double
+  safeguarded_newton(const Function &g,
+                     double          low,
+                     double          high,
+                     const double    guess)
+  {
+    double x = (guess > low && guess < high) ? guess : 0.5 * (low + high);
+    for (unsigned int iteration = 0; iteration < 200; ++iteration)
+      {
+        const auto [value, slope] = g(x);
+        if (value == 0)
+          return x;
+        if (value < 0)
+          low = x;
+        else
+          high = x;
+        double next = x - value / slope;
+        if (!(next > low && next < high) || !(slope > 0))
+          next = 0.5 * (low + high);
+        const double scale =
+          std::max({std::abs(next), std::abs(low), std::abs(high)});
+        if (std::abs(next - x) <= 1e-15 * scale || high - low <= 1e-15 * scale)
+          return next;
+        x = next;
+      }
+    return x;
+  }
+} // namespace anodeless

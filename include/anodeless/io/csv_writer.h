@@ -1,0 +1,34 @@
+#pragma once
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace anodeless
+{
+  /**
+   * @brief A CSV time series: a header with units, then one row per call,
+   * flushed at once so that a killed run leaves only complete rows.
+   */
+  class CsvWriter
+  {
+  public:
+    /// Open (truncate) @p path and write the header. Call on one rank.
+    CsvWriter(const std::string &path, const std::vector<std::string> &columns);
+
+    /// Write a row of numbers (%.10e) with optional leading text columns.
+    void
+    write_row(const std::vector<std::string> &text,
+              const std::vector<double>      &numbers);
+
+    const std::vector<std::string> &
+    columns() const
+    {
+      return header;
+    }
+
+  private:
+    std::ofstream            out;
+    std::vector<std::string> header;
+  };
+} // namespace anodeless

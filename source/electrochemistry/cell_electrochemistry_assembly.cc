@@ -1,0 +1,326 @@
+#include <deal.II/fe/fe_values.h>
+
+#include <deal.II/hp/fe_values.h>
+
+#include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/vector.h>
+
+#include "cell_electrochemistry_impl.h"
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  namespace
+  {
+    bool
+    carries_phi_s(const unsigned int index)
+    {
+      return index == fe_index::both || index == fe_index::electronic;
+    }
+
+    bool
+    carries_phi_e(const unsigned int index)
+    {
+      return index == fe_index::both || index == fe_index::ionic;
+    }
+  } // namespace
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::Impl::assemble(const Control    control,
+                                            const double     current_density,
+                                            const bool       with_jacobian,
+                                            const bool       store_states,
+                                            LA::MPI::Vector &residual)
+  {
+    const double dt = trial_dt;
+    residual        = 0;
+    if (with_jacobian)
+      jacobian = 0;
+    const auto &constraints_used = constraints(control);
+
+    auto      &hp_values         = *this->hp_values;
+    auto      &hp_face           = *hp_face_values;
+    auto      &hp_face_neighbor  = *hp_neighbor_face_values;
+    const bool compute_responses = !surface_response_valid;
+
+    const FEValuesExtractors::Scalar     phi_s(0), phi_e(1);
+    FullMatrix<double>                   local_matrix;
+    Vector<double>                       local_residual;
+    std::vector<types::global_dof_index> dofs, neighbor_dofs;
+    std::vector<double>                  s_values, e_values;
+    std::vector<Tensor<1, dim>>          s_gradients, e_gradients;
+    const unsigned int                   n_shells = echem.cathode.shells;
+    const double                         kappa_empty =
+      echem.carbon.ionic_conductivity_empty * carbon_ionic_factor;
+    const double kappa_full =
+      echem.carbon.ionic_conductivity_full * carbon_ionic_factor;
+    double cathode_reaction = 0; // integral of a j over the cathode [A]
+
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      {
+        if (!cell->is_locally_owned())
+          continue;
+        const unsigned int index   = cell->active_cell_index();
+        const unsigned int fe_used = cell->active_fe_index();
+        const LayerRole    role    = role_of_material_id(cell->material_id());
+
+        // Bulk: conduction and volumetric reactions.
+        if (fe_used != fe_index::none)
+          {
+            hp_values.reinit(cell);
+            const FEValues<dim> &values  = hp_values.get_present_fe_values();
+            const auto          &cell_fe = values.get_fe();
+            const unsigned int   n       = cell_fe.n_dofs_per_cell();
+            const unsigned int   nq      = values.n_quadrature_points;
+            local_matrix.reinit(n, n);
+            local_residual.reinit(n);
+            s_values.assign(nq, 0.0);
+            e_values.assign(nq, 0.0);
+            s_gradients.assign(nq, Tensor<1, dim>());
+            e_gradients.assign(nq, Tensor<1, dim>());
+            if (carries_phi_s(fe_used))
+              {
+                values[phi_s].get_function_values(ghosted, s_values);
+                values[phi_s].get_function_gradients(ghosted, s_gradients);
+              }
+            if (carries_phi_e(fe_used))
+              {
+                values[phi_e].get_function_values(ghosted, e_values);
+                values[phi_e].get_function_gradients(ghosted, e_gradients);
+              }
+            const double sigma = electronic_conductivity[cell->material_id()];
+            const bool   reacts =
+              role == LayerRole::cathode || role == LayerRole::carbon_layer;
+            double rate_sum = 0, volume = 0;
+            for (unsigned int q = 0; q < nq; ++q)
+              {
+                double kappa = ionic_conductivity[cell->material_id()];
+                double aj = 0, daj = 0;
+                if (role == LayerRole::carbon_layer)
+                  {
+                    const double theta = cell_state[index][q];
+                    kappa = kappa_empty + (kappa_full - kappa_empty) * theta;
+                    double    &guess = reaction_guess[index][q];
+                    const auto r     = carbon->solve(s_values[q] - e_values[q],
+                                                 theta,
+                                                 dt,
+                                                 guess);
+                    guess            = r.current;
+                    aj               = carbon_specific_area * r.current;
+                    daj              = carbon_specific_area * r.derivative;
+                    if (store_states)
+                      cell_state_trial[index][q] =
+                        carbon->advance(theta, dt, r.current);
+                  }
+                else if (role == LayerRole::cathode)
+                  {
+                    const double *shells   = &cell_state[index][q * n_shells];
+                    double       *response = &surface_response[index][2 * q];
+                    if (compute_responses)
+                      {
+                        const auto s = cathode->surface_response(shells, dt);
+                        response[0]  = s.offset;
+                        response[1]  = s.slope;
+                      }
+                    double    &guess = reaction_guess[index][q];
+                    const auto r     = cathode->solve(s_values[q] - e_values[q],
+                                                  {response[0], response[1]},
+                                                  guess);
+                    guess            = r.current;
+                    aj               = cathode_specific_area * r.current;
+                    daj              = cathode_specific_area * r.derivative;
+                    if (store_states)
+                      cathode->advance(shells,
+                                       dt,
+                                       r.current,
+                                       &cell_state_trial[index][q * n_shells]);
+                  }
+                const double JxW = values.JxW(q);
+                rate_sum += aj * JxW;
+                volume += JxW;
+                for (unsigned int i = 0; i < n; ++i)
+                  {
+                    const unsigned int ci =
+                      cell_fe.system_to_component_index(i).first;
+                    const double value_i = values.shape_value(i, q);
+                    const auto  &grad_i  = values.shape_grad(i, q);
+                    const double sign_i  = ci == 0 ? 1.0 : -1.0;
+                    local_residual(i) +=
+                      JxW * ((ci == 0 ? sigma * (s_gradients[q] * grad_i) :
+                                        kappa * (e_gradients[q] * grad_i)) +
+                             (reacts ? aj * sign_i * value_i : 0.0));
+                    if (with_jacobian)
+                      for (unsigned int j = 0; j < n; ++j)
+                        {
+                          const unsigned int cj =
+                            cell_fe.system_to_component_index(j).first;
+                          double m = 0;
+                          if (ci == cj)
+                            m = (ci == 0 ? sigma : kappa) *
+                                (grad_i * values.shape_grad(j, q));
+                          if (reacts)
+                            m += daj * sign_i * value_i *
+                                 (cj == 0 ? 1.0 : -1.0) *
+                                 values.shape_value(j, q);
+                          local_matrix(i, j) += JxW * m;
+                        }
+                  }
+              }
+            if (role == LayerRole::cathode)
+              cathode_reaction += rate_sum;
+            if (store_states)
+              reaction_rate[index] = reacts ? rate_sum / volume : 0.0;
+
+            // The applied current on the top face.
+            if (control == Control::current)
+              for (const unsigned int f : cell->face_indices())
+                if (cell->at_boundary(f) &&
+                    cell->face(f)->boundary_id() == boundary_ids::top)
+                  {
+                    hp_face.reinit(cell, f);
+                    const auto &face = hp_face.get_present_fe_values();
+                    for (unsigned int q = 0; q < face.n_quadrature_points; ++q)
+                      for (unsigned int i = 0; i < n; ++i)
+                        if (cell_fe.system_to_component_index(i).first == 0)
+                          local_residual(i) += current_density *
+                                               face.shape_value(i, q) *
+                                               face.JxW(q);
+                  }
+
+            dofs.resize(n);
+            cell->get_dof_indices(dofs);
+            if (with_jacobian)
+              constraints_used.distribute_local_to_global(local_matrix,
+                                                          local_residual,
+                                                          dofs,
+                                                          jacobian,
+                                                          residual);
+            else
+              constraints_used.distribute_local_to_global(local_residual,
+                                                          dofs,
+                                                          residual);
+          }
+
+        // Interface: plating/stripping and the double layer, assembled by the
+        // owner of the lower cell.
+        if (face_state[index].empty())
+          continue;
+        const unsigned int top      = 2 * dim - 1;
+        const auto         neighbor = cell->neighbor(top);
+        const unsigned int below    = fe_used;
+        const unsigned int above    = neighbor->active_fe_index();
+        // Which side provides phi_s and phi_e (0 lower, 1 upper, -1 none).
+        int s_side = -1, e_side = -1;
+        if (above == fe_index::both)
+          s_side = e_side = 1;
+        else if (below == fe_index::both)
+          s_side = e_side = 0;
+        else
+          {
+            s_side = carries_phi_s(below) ? 0 : (carries_phi_s(above) ? 1 : -1);
+            e_side = carries_phi_e(above) ? 1 : (carries_phi_e(below) ? 0 : -1);
+          }
+        if (s_side < 0 || e_side < 0)
+          continue; // no electrons or no ions here: nothing can react
+
+        hp_face.reinit(cell, top);
+        hp_face_neighbor.reinit(neighbor, cell->neighbor_of_neighbor(top));
+        const FEFaceValues<dim> *side[2] = {
+          &hp_face.get_present_fe_values(),
+          &hp_face_neighbor.get_present_fe_values()};
+        const auto        &lower_face = *side[0];
+        const unsigned int nq         = lower_face.n_quadrature_points;
+        const auto        &s_face     = *side[s_side];
+        const auto        &e_face     = *side[e_side];
+        s_values.assign(nq, 0.0);
+        e_values.assign(nq, 0.0);
+        s_face[phi_s].get_function_values(ghosted, s_values);
+        e_face[phi_e].get_function_values(ghosted, e_values);
+
+        // Local unknowns: the s-side cell, then the e-side cell if different.
+        const typename DoFHandler<dim>::active_cell_iterator side_cell[2] =
+          {cell, neighbor};
+        dofs.resize(side_cell[s_side]->get_fe().n_dofs_per_cell());
+        side_cell[s_side]->get_dof_indices(dofs);
+        const unsigned int n_s = dofs.size();
+        if (e_side != s_side)
+          {
+            neighbor_dofs.resize(side_cell[e_side]->get_fe().n_dofs_per_cell());
+            side_cell[e_side]->get_dof_indices(neighbor_dofs);
+            dofs.insert(dofs.end(), neighbor_dofs.begin(), neighbor_dofs.end());
+          }
+        const unsigned int n = dofs.size();
+        // Signed test function of local unknown k at point q: +phi for phi_s
+        // unknowns, -phi for phi_e unknowns.
+        const auto signed_shape = [&](const unsigned int k,
+                                      const unsigned int q) {
+          const bool               from_s = k < n_s;
+          const FEFaceValues<dim> &face   = from_s ? s_face : e_face;
+          const unsigned int       local  = from_s ? k : k - n_s;
+          const unsigned int       component =
+            face.get_fe().system_to_component_index(local).first;
+          if (e_side == s_side)
+            return (component == 0 ? 1.0 : -1.0) * face.shape_value(local, q);
+          if (from_s)
+            return component == 0 ? face.shape_value(local, q) : 0.0;
+          return component == 1 ? -face.shape_value(local, q) : 0.0;
+        };
+        local_matrix.reinit(n, n);
+        local_residual.reinit(n);
+        std::vector<double> shape(n);
+        for (unsigned int q = 0; q < nq; ++q)
+          {
+            double *state = &face_state[index][q * face_slot::size];
+            const PlatingReaction::State old{state[face_slot::film],
+                                             state[face_slot::delta_phi],
+                                             state[face_slot::nucleated] > 0.5};
+            const double                 delta_phi = s_values[q] - e_values[q];
+            const auto                   r = plating->solve(delta_phi, old, dt);
+            const double                 j = r.faradaic + r.capacitive;
+            const double                 JxW = lower_face.JxW(q);
+            for (unsigned int k = 0; k < n; ++k)
+              shape[k] = signed_shape(k, q);
+            for (unsigned int k = 0; k < n; ++k)
+              {
+                local_residual(k) += JxW * j * shape[k];
+                if (with_jacobian)
+                  for (unsigned int l = 0; l < n; ++l)
+                    local_matrix(k, l) +=
+                      JxW * r.derivative * shape[k] * shape[l];
+              }
+            if (store_states)
+              {
+                const auto next = plating->advance(old, delta_phi, dt, r);
+                double *trial   = &face_state_trial[index][q * face_slot::size];
+                trial[face_slot::film]      = next.film_thickness;
+                trial[face_slot::delta_phi] = next.delta_phi;
+                trial[face_slot::nucleated] = next.nucleated ? 1.0 : 0.0;
+                trial[face_slot::faradaic]  = r.faradaic;
+              }
+          }
+        if (with_jacobian)
+          constraints_used.distribute_local_to_global(local_matrix,
+                                                      local_residual,
+                                                      dofs,
+                                                      jacobian,
+                                                      residual);
+        else
+          constraints_used.distribute_local_to_global(local_residual,
+                                                      dofs,
+                                                      residual);
+      }
+    surface_response_valid = true;
+    residual.compress(VectorOperation::add);
+    if (with_jacobian)
+      jacobian.compress(VectorOperation::add);
+    if (store_states)
+      trial_current =
+        -Utilities::MPI::sum(cathode_reaction, comm) / lateral_area;
+  }
+
+  template class CellElectrochemistry<1>;
+  template class CellElectrochemistry<2>;
+  template class CellElectrochemistry<3>;
+} // namespace anodeless

@@ -1,0 +1,324 @@
+#include <deal.II/dofs/dof_tools.h>
+
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_values.h>
+
+#include <deal.II/lac/vector.h>
+
+#include <deal.II/numerics/data_out.h>
+
+#include <anodeless/core/constants.h>
+
+#include "cell_electrochemistry_impl.h"
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /// Quadrature weights times Jacobians of a cell and of its top face,
+    /// from the geometry alone.
+    template <int dim>
+    struct Geometry
+    {
+      Geometry(const Quadrature<dim> &q, const Quadrature<dim - 1> &q_face)
+        : fe(1)
+        , cell(fe, q, update_JxW_values)
+        , face(fe, q_face, update_JxW_values)
+      {
+      }
+      FE_Q<dim>         fe;
+      FEValues<dim>     cell;
+      FEFaceValues<dim> face;
+    };
+  } // namespace
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::area() const
+  {
+    return impl->lateral_area;
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::active_mass_per_area() const
+  {
+    const auto &c = impl->echem.cathode;
+    return c.active_volume_fraction * c.active_material_density *
+           impl->stack.layer(LayerRole::cathode).thickness;
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::one_c_current_density() const
+  {
+    return active_mass_per_area() *
+           impl->echem.cathode.reference_specific_capacity / constants::hour;
+  }
+
+  template <int dim>
+  std::pair<unsigned int, unsigned int>
+  CellElectrochemistry<dim>::n_dofs() const
+  {
+    const auto counts =
+      DoFTools::count_dofs_per_fe_component(impl->dof_handler);
+    return {static_cast<unsigned int>(counts[0]),
+            static_cast<unsigned int>(counts[1])};
+  }
+
+  template <int dim>
+  LiInventory
+  CellElectrochemistry<dim>::inventory() const
+  {
+    const Impl   &d = *impl;
+    Geometry<dim> geometry(d.cell_quadrature[0], d.face_quadrature[0]);
+    LiInventory   li;
+    const auto   &c   = d.echem.cathode;
+    const double  eps = c.active_volume_fraction;
+    const double  Q   = d.carbon->parameters().volumetric_capacity;
+    const double  C   = d.echem.plating.double_layer_capacitance;
+    const double  F   = constants::faraday;
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const auto  index = cell->active_cell_index();
+          const auto &state = d.cell_state[index];
+          const auto  role  = role_of_material_id(cell->material_id());
+          if (!state.empty())
+            {
+              geometry.cell.reinit(cell);
+              for (unsigned int q = 0; q < geometry.cell.n_quadrature_points;
+                   ++q)
+                {
+                  const double JxW = geometry.cell.JxW(q);
+                  if (role == LayerRole::cathode)
+                    li.cathode +=
+                      JxW * eps *
+                      d.cathode->particle().mean(&state[q * c.shells]);
+                  else
+                    li.carbon += JxW * Q * state[q] / F;
+                }
+            }
+          const auto &face = d.face_state[index];
+          if (!face.empty())
+            {
+              geometry.face.reinit(cell, 2 * dim - 1);
+              for (unsigned int q = 0; q < geometry.face.n_quadrature_points;
+                   ++q)
+                {
+                  const double JxW = geometry.face.JxW(q);
+                  li.films += JxW *
+                              face[q * face_slot::size + face_slot::film] /
+                              d.echem.plating.molar_volume;
+                  li.double_layer -=
+                    JxW * C *
+                    (face[q * face_slot::size + face_slot::delta_phi] -
+                     d.anode_rest_potential) /
+                    F;
+                }
+            }
+        }
+    li.cathode      = Utilities::MPI::sum(li.cathode, d.comm);
+    li.carbon       = Utilities::MPI::sum(li.carbon, d.comm);
+    li.films        = Utilities::MPI::sum(li.films, d.comm);
+    li.double_layer = Utilities::MPI::sum(li.double_layer, d.comm);
+    return li;
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::mean_carbon_filling() const
+  {
+    const Impl   &d = *impl;
+    Geometry<dim> geometry(d.cell_quadrature[0], d.face_quadrature[0]);
+    double        sum = 0, volume = 0;
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          role_of_material_id(cell->material_id()) == LayerRole::carbon_layer)
+        {
+          geometry.cell.reinit(cell);
+          for (unsigned int q = 0; q < geometry.cell.n_quadrature_points; ++q)
+            {
+              sum += geometry.cell.JxW(q) *
+                     d.cell_state[cell->active_cell_index()][q];
+              volume += geometry.cell.JxW(q);
+            }
+        }
+    sum    = Utilities::MPI::sum(sum, d.comm);
+    volume = Utilities::MPI::sum(volume, d.comm);
+    return volume > 0 ? sum / volume : 0.0;
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::mean_cathode_fraction() const
+  {
+    const LiInventory li = inventory();
+    const auto       &c  = impl->echem.cathode;
+    const double      volume =
+      impl->stack.layer(LayerRole::cathode).thickness * impl->lateral_area;
+    return li.cathode /
+           (c.active_volume_fraction * volume * c.max_concentration);
+  }
+
+  template <int dim>
+  std::vector<InterfaceSummary>
+  CellElectrochemistry<dim>::interface_summaries() const
+  {
+    const Impl   &d = *impl;
+    Geometry<dim> geometry(d.cell_quadrature[0], d.face_quadrature[0]);
+    std::vector<InterfaceSummary> result;
+    for (const auto &interface : d.stack.interfaces())
+      {
+        if (!d.is_candidate_interface(interface.lower, interface.upper))
+          continue;
+        InterfaceSummary s;
+        s.name      = interface.name();
+        double film = 0, nucleated = 0;
+        for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+          if (cell->is_locally_owned() &&
+              !d.face_state[cell->active_cell_index()].empty() &&
+              role_of_material_id(cell->material_id()) == interface.lower)
+            {
+              const auto &face = d.face_state[cell->active_cell_index()];
+              geometry.face.reinit(cell, 2 * dim - 1);
+              for (unsigned int q = 0; q < geometry.face.n_quadrature_points;
+                   ++q)
+                {
+                  const double JxW = geometry.face.JxW(q);
+                  const double h = face[q * face_slot::size + face_slot::film];
+                  s.area += JxW;
+                  film += JxW * h;
+                  s.max_thickness = std::max(s.max_thickness, h);
+                  if (face[q * face_slot::size + face_slot::nucleated] > 0.5 ||
+                      h > 0)
+                    nucleated += JxW;
+                }
+            }
+        s.area               = Utilities::MPI::sum(s.area, d.comm);
+        film                 = Utilities::MPI::sum(film, d.comm);
+        nucleated            = Utilities::MPI::sum(nucleated, d.comm);
+        s.max_thickness      = Utilities::MPI::max(s.max_thickness, d.comm);
+        s.mean_thickness     = s.area > 0 ? film / s.area : 0;
+        s.nucleated_fraction = s.area > 0 ? nucleated / s.area : 0;
+        result.push_back(s);
+      }
+    return result;
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::plating_focusing() const
+  {
+    // Over the interface with the largest plating current: the largest
+    // local faradaic current density over its area mean.
+    const Impl   &d = *impl;
+    Geometry<dim> geometry(d.cell_quadrature[0], d.face_quadrature[0]);
+    double        best_total = 0, best_ratio = 1;
+    for (const auto &interface : d.stack.interfaces())
+      {
+        if (!d.is_candidate_interface(interface.lower, interface.upper))
+          continue;
+        double total = 0, area = 0, peak = 0;
+        for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+          if (cell->is_locally_owned() &&
+              !d.face_state_trial[cell->active_cell_index()].empty() &&
+              role_of_material_id(cell->material_id()) == interface.lower)
+            {
+              const auto &face = d.face_state_trial[cell->active_cell_index()];
+              geometry.face.reinit(cell, 2 * dim - 1);
+              for (unsigned int q = 0; q < geometry.face.n_quadrature_points;
+                   ++q)
+                {
+                  const double j =
+                    std::abs(face[q * face_slot::size + face_slot::faradaic]);
+                  total += geometry.face.JxW(q) * j;
+                  area += geometry.face.JxW(q);
+                  peak = std::max(peak, j);
+                }
+            }
+        total = Utilities::MPI::sum(total, d.comm);
+        area  = Utilities::MPI::sum(area, d.comm);
+        peak  = Utilities::MPI::max(peak, d.comm);
+        if (total > best_total)
+          {
+            best_total = total;
+            best_ratio = peak / (total / area);
+          }
+      }
+    return best_ratio;
+  }
+
+  template <int dim>
+  std::string
+  CellElectrochemistry<dim>::write_fields(const std::string &directory,
+                                          const unsigned int index,
+                                          const double) const
+  {
+    const Impl        &d       = *impl;
+    const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
+    Vector<float>      layer(n_cells), rate(n_cells), li_fraction(n_cells),
+      filling(n_cells), film(n_cells), partition(n_cells);
+    const unsigned int rank =
+      dim == 1 ? 0 :
+                 Utilities::MPI::this_mpi_process(d.mesh.world_communicator);
+    const auto &c = d.echem.cathode;
+    for (const auto &cell : d.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const auto  i         = cell->active_cell_index();
+          const auto &state     = d.cell_state[i];
+          const auto  role      = role_of_material_id(cell->material_id());
+          layer(i)              = cell->material_id();
+          partition(i)          = rank;
+          rate(i)               = d.reaction_rate[i];
+          const unsigned int nq = d.cell_quadrature[0].size();
+          if (role == LayerRole::cathode)
+            {
+              double x = 0;
+              for (unsigned int q = 0; q < nq; ++q)
+                x += d.cathode->particle().mean(&state[q * c.shells]);
+              li_fraction(i) = x / nq / c.max_concentration;
+            }
+          else if (role == LayerRole::carbon_layer)
+            {
+              double theta = 0;
+              for (unsigned int q = 0; q < nq; ++q)
+                theta += state[q];
+              filling(i) = theta / nq;
+            }
+          const auto &face = d.face_state[i];
+          for (unsigned int q = 0; q * face_slot::size < face.size(); ++q)
+            film(i) += face[q * face_slot::size + face_slot::film] /
+                       (face.size() / face_slot::size);
+        }
+
+    DataOut<dim> data_out;
+    data_out.attach_dof_handler(d.dof_handler);
+    LA::MPI::Vector ghosted(d.owned_dofs, d.relevant_dofs, d.comm);
+    ghosted = d.committed;
+    data_out.add_data_vector(ghosted,
+                             std::vector<std::string>{"phi_s", "phi_e"},
+                             DataOut<dim>::type_dof_data);
+    data_out.add_data_vector(layer, "material_id");
+    data_out.add_data_vector(partition, "partition");
+    data_out.add_data_vector(rate, "reaction_rate_A_per_m3");
+    data_out.add_data_vector(li_fraction, "ncm_li_fraction");
+    data_out.add_data_vector(filling, "carbon_filling");
+    data_out.add_data_vector(film, "film_thickness_below_top_face_m");
+    data_out.build_patches();
+    if (!d.mesh.writes_own_piece())
+      return "";
+    return data_out.write_vtu_with_pvtu_record(directory + "/",
+                                               "fields",
+                                               index,
+                                               d.comm,
+                                               5);
+  }
+
+  template class CellElectrochemistry<1>;
+  template class CellElectrochemistry<2>;
+  template class CellElectrochemistry<3>;
+} // namespace anodeless

@@ -1,0 +1,278 @@
+#include <deal.II/fe/fe_values.h>
+
+#include <deal.II/hp/fe_values.h>
+
+#include <anodeless/core/errors.h>
+#include <anodeless/solvers/linear_solver.h>
+
+#include "cell_electrochemistry_impl.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::Impl::evaluate_voltage() const
+  {
+    // Mean phi_s over the top face of the cathode current collector (the
+    // bottom is grounded).
+    hp::FEFaceValues<dim>            hp_face(fe,
+                                  face_quadrature,
+                                  update_values | update_JxW_values);
+    const FEValuesExtractors::Scalar phi_s(0);
+    std::vector<double>              values;
+    double                           integral = 0, area = 0;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        for (const unsigned int f : cell->face_indices())
+          if (cell->at_boundary(f) &&
+              cell->face(f)->boundary_id() == boundary_ids::top)
+            {
+              hp_face.reinit(cell, f);
+              const auto &face = hp_face.get_present_fe_values();
+              values.resize(face.n_quadrature_points);
+              face[phi_s].get_function_values(ghosted, values);
+              for (unsigned int q = 0; q < values.size(); ++q)
+                {
+                  integral += values[q] * face.JxW(q);
+                  area += face.JxW(q);
+                }
+            }
+    integral = Utilities::MPI::sum(integral, comm);
+    area     = Utilities::MPI::sum(area, comm);
+    return integral / area;
+  }
+
+  template <int dim>
+  typename CellElectrochemistry<dim>::StepResult
+  CellElectrochemistry<dim>::solve_step(const double  dt,
+                                        const Control control,
+                                        const double  value)
+  {
+    Impl      &d = *impl;
+    StepResult result;
+    d.trial_dt               = dt;
+    d.surface_response_valid = false; // new step or new dt
+    d.cell_state_trial       = d.cell_state;
+    d.face_state_trial       = d.face_state;
+    d.solution               = d.committed;
+    if (control == Control::voltage)
+      {
+        for (const auto i : d.top_phi_s_dofs)
+          if (d.owned_dofs.is_element(i))
+            d.solution[i] = value;
+        d.solution.compress(VectorOperation::insert);
+      }
+    const double current            = control == Control::current ? value : 0.0;
+    const auto  &solver             = d.echem.solver;
+    const double scale              = one_c_current_density() * d.lateral_area;
+    const double residual_tolerance = solver.residual_tolerance * scale;
+
+    LinearSolverOptions options;
+    options.direct = solver.linear_solver == "direct" ||
+                     (solver.linear_solver == "auto" &&
+                      d.dof_handler.n_dofs() <= solver.direct_solver_limit);
+    options.tolerance = solver.linear_tolerance;
+
+    LA::MPI::Vector residual(d.owned_dofs, d.comm);
+    LA::MPI::Vector update(d.owned_dofs, d.comm);
+    LA::MPI::Vector trial(d.owned_dofs, d.comm);
+    auto           &constraints = d.constraints(control);
+
+    try
+      {
+        // In the metals the phi_s rows carry conductances of 1e12 S/m^2 and
+        // more, so their residual cannot fall below round-off times that;
+        // the ionic rows measure what matters (charge and Li balance), the
+        // update measures the potentials.
+        const auto ionic_norm = [&](const LA::MPI::Vector &r) {
+          double sum = 0;
+          for (const auto i : d.phi_e_dofs)
+            sum += r[i] * r[i];
+          return std::sqrt(Utilities::MPI::sum(sum, d.comm));
+        };
+        // Line-search merit: the residual without its round-off part. In the
+        // metals a row sums terms of 1e13 S/m^2 times volts, so its residual
+        // cannot fall below about eps |J_ii| |u_i|; those rows would otherwise
+        // dominate the norm and stall the line search.
+        LA::MPI::Vector round_off(d.owned_dofs, d.comm);
+        const auto      update_round_off = [&]() {
+          for (const auto i : d.owned_dofs)
+            round_off[i] = 16 * std::numeric_limits<double>::epsilon() *
+                           std::abs(d.jacobian.diag_element(i)) *
+                           (std::abs(d.solution[i]) + 1.0);
+          round_off.compress(VectorOperation::insert);
+        };
+        const auto merit = [&](const LA::MPI::Vector &r) {
+          double sum = 0;
+          for (const auto i : d.owned_dofs)
+            {
+              const double excess =
+                std::max(0.0, std::abs(r[i]) - round_off[i]);
+              sum += excess * excess;
+            }
+          return std::sqrt(Utilities::MPI::sum(sum, d.comm));
+        };
+        d.ghosted = d.solution;
+        d.assemble(control, current, true, false, residual);
+        update_round_off();
+        double norm        = merit(residual);
+        double ionic       = ionic_norm(residual);
+        double last_update = std::numeric_limits<double>::max();
+        for (unsigned int it = 0; it <= solver.max_newton_iterations; ++it)
+          {
+            if (!std::isfinite(norm))
+              {
+                result.failure = "the residual is not finite";
+                return result;
+              }
+            result.residual = ionic / scale;
+            if (ionic <= residual_tolerance &&
+                last_update <= solver.update_tolerance)
+              {
+                result.converged = true;
+                break;
+              }
+            if (it == solver.max_newton_iterations)
+              {
+                std::ostringstream s;
+                s << "Newton did not converge in " << it
+                  << " iterations (relative ionic residual " << ionic / scale
+                  << ", last update " << last_update << " V)";
+                result.failure = s.str();
+                return result;
+              }
+            LA::MPI::Vector rhs(residual);
+            rhs *= -1.0;
+            update = 0;
+            result.linear_iterations +=
+              solve_spd(d.jacobian, update, rhs, options);
+            constraints.distribute(update);
+            result.newton_iterations++;
+
+            // Full Newton step, assembled with its Jacobian; backtrack on
+            // the merit function only if it does not decrease.
+            double step = 1.0;
+            trial       = d.solution;
+            trial.add(step, update);
+            d.ghosted = trial;
+            d.assemble(control, current, true, false, residual);
+            double new_norm = merit(residual);
+            if (!(std::isfinite(new_norm) && new_norm <= (1 - 1e-4) * norm))
+              {
+                for (unsigned int k = 1; k <= 8; ++k)
+                  {
+                    step *= 0.5;
+                    trial = d.solution;
+                    trial.add(step, update);
+                    d.ghosted = trial;
+                    d.assemble(control, current, false, false, residual);
+                    new_norm = merit(residual);
+                    if (std::isfinite(new_norm) &&
+                        new_norm <= (1 - 1e-4 * step) * norm)
+                      break;
+                  }
+                d.assemble(control, current, true, false, residual);
+              }
+            d.solution = trial;
+            update_round_off();
+            norm        = merit(residual);
+            ionic       = ionic_norm(residual);
+            last_update = step * update.linfty_norm();
+          }
+        // States and observables of the converged step.
+        d.ghosted = d.solution;
+        d.assemble(control, current, false, true, residual);
+        d.trial_voltage = d.evaluate_voltage();
+        if (control == Control::current)
+          d.trial_current = current; // equal to the cathode integral
+      }
+    catch (const SolverFailure &e)
+      {
+        result.converged = false;
+        result.failure   = e.what();
+      }
+    return result;
+  }
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::commit()
+  {
+    impl->committed  = impl->solution;
+    impl->cell_state = impl->cell_state_trial;
+    impl->face_state = impl->face_state_trial;
+  }
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::reject()
+  {
+    impl->solution = impl->committed;
+    impl->ghosted  = impl->committed;
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::voltage() const
+  {
+    return impl->trial_voltage;
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::current_density() const
+  {
+    return impl->trial_current;
+  }
+
+  template <int dim>
+  unsigned int
+  CellElectrochemistry<dim>::open_nucleation_gates(const double tolerance)
+  {
+    unsigned int opened = 0;
+    Impl        &d      = *impl;
+    for (unsigned int c = 0; c < d.face_state.size(); ++c)
+      for (unsigned int q = 0; q * face_slot::size < d.face_state[c].size();
+           ++q)
+        {
+          double *state = &d.face_state[c][q * face_slot::size];
+          if (state[face_slot::nucleated] < 0.5 &&
+              state[face_slot::delta_phi] + d.nucleation_overpotential[c] <=
+                tolerance)
+            {
+              state[face_slot::nucleated] = 1.0;
+              ++opened;
+            }
+        }
+    d.face_state_trial = d.face_state;
+    return Utilities::MPI::sum(opened, d.comm);
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::nucleation_margin(const bool committed) const
+  {
+    const Impl &d      = *impl;
+    const auto &states = committed ? d.face_state : d.face_state_trial;
+    double      margin = std::numeric_limits<double>::max();
+    for (unsigned int c = 0; c < states.size(); ++c)
+      for (unsigned int q = 0; q * face_slot::size < states[c].size(); ++q)
+        {
+          const double *state = &states[c][q * face_slot::size];
+          if (state[face_slot::nucleated] < 0.5)
+            margin = std::min(margin,
+                              state[face_slot::delta_phi] +
+                                d.nucleation_overpotential[c]);
+        }
+    return Utilities::MPI::min(margin, d.comm);
+  }
+
+  template class CellElectrochemistry<1>;
+  template class CellElectrochemistry<2>;
+  template class CellElectrochemistry<3>;
+} // namespace anodeless

@@ -1,0 +1,367 @@
+#include <deal.II/base/parameter_handler.h>
+
+#include <anodeless/core/errors.h>
+#include <anodeless/electrochemistry/electrochemistry_parameters.h>
+
+#include <filesystem>
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  void
+  CathodeParameters::declare(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Cathode");
+    prm.add_parameter(
+      "Active material volume fraction",
+      active_volume_fraction,
+      "Volume fraction of NCM811 in the cathode. [D] 0.668 of the solid "
+      "volume from the patent's weight ratio 84:15:0.2:1.2 (densities NCM "
+      "4.75, Li6PS5Cl 1.865, CNF 2.0, PTFE 2.2 g/cm3) times 0.9 for 10 % "
+      "porosity [A].",
+      Patterns::Double(0.01, 0.99));
+    prm.add_parameter(
+      "Electrolyte volume fraction",
+      electrolyte_volume_fraction,
+      "Volume fraction of Li6PS5Cl in the cathode. [D] 0.307 of the solid "
+      "volume (patent weight ratio) times 0.9 for 10 % porosity [A].",
+      Patterns::Double(0.01, 0.99));
+    prm.add_parameter("Bruggeman exponent",
+                      bruggeman_exponent,
+                      "Exponent b of the effective conductivities sigma "
+                      "eps^b (electronic, active-material network) and kappa "
+                      "eps^b (ionic, electrolyte phase). [A] 1.5, "
+                      "../shared/design/MODEL.md.",
+                      Patterns::Double(1.0, 5.0));
+    prm.add_parameter("Particle radius",
+                      particle_radius,
+                      "NCM811 particle radius in m. [V] 3.8 um, Zhuo 2023 "
+                      "(doi:10.1016/j.jpowsour.2022.232461); the patent does "
+                      "not give it [A].",
+                      Patterns::Double(1e-8, 1e-4));
+    prm.add_parameter("Particle shells",
+                      shells,
+                      "Finite-volume shells of the radial diffusion problem "
+                      "in each particle.",
+                      Patterns::Integer(2, 200));
+    prm.add_parameter("Maximum concentration",
+                      max_concentration,
+                      "Li concentration of fully lithiated NCM811, mol/m3. "
+                      "[D] lattice: density 4.75 g/cm3 / 97.48 g/mol "
+                      "(LiNi0.8Co0.15Mn0.05O2).",
+                      Patterns::Double(1e3, 1e6));
+    prm.add_parameter("Initial Li fraction",
+                      initial_li_fraction,
+                      "Li fraction x of the pristine NCM. [A] pristine NCM is "
+                      "fully lithiated; 0.995 keeps the exchange current "
+                      "finite (0.5 % = 1.4 mAh/g).",
+                      Patterns::Double(0.01, 0.99999));
+    prm.add_parameter("Diffusivity model",
+                      diffusivity_model,
+                      "Li diffusivity in NCM811: ORegan2022 (x-dependent fit, "
+                      "3-20e-15 m2/s at 25 C [V] O'Regan 2022, Electrochim. "
+                      "Acta 425, 140700) or constant ('Diffusivity').",
+                      Patterns::Selection("ORegan2022|constant"));
+    prm.add_parameter("Diffusivity",
+                      diffusivity,
+                      "Constant Li diffusivity at 25 C, m2/s, used with "
+                      "'Diffusivity model = constant'. [V] 4e-15, Chen 2020 "
+                      "(doi:10.1149/1945-7111/ab9050).",
+                      Patterns::Double(1e-20, 1e-8));
+    prm.add_parameter("Diffusivity activation energy",
+                      diffusivity_activation_energy,
+                      "Arrhenius activation energy of the diffusivity, J/mol. "
+                      "[V] 12.05 kJ/mol, O'Regan 2022.",
+                      Patterns::Double(0, 2e5));
+    prm.add_parameter(
+      "Exchange current density",
+      exchange_current_density,
+      "Exchange current density of NCM|Li6PS5Cl at x = 0.5 and 25 C, A/m2 of "
+      "particle surface; j0 = 2 j0_ref x^alpha_c (1-x)^alpha_a. [A] 0.1-5 "
+      "A/m2 (liquid-electrolyte reference 2.5-3.4 A/m2, Chen 2020 / O'Regan "
+      "2022); calibrate.",
+      Patterns::Double(1e-8, 1e4));
+    prm.add_parameter("Kinetics activation energy",
+                      kinetics_activation_energy,
+                      "Arrhenius activation energy of the exchange current, "
+                      "J/mol. [V] 17.8 kJ/mol, Chen 2020.",
+                      Patterns::Double(0, 2e5));
+    prm.add_parameter("Transfer coefficient",
+                      transfer_coefficient,
+                      "Anodic transfer coefficient alpha_a (alpha_c = 1 - "
+                      "alpha_a). [A] 0.5.",
+                      Patterns::Double(0.05, 0.95));
+    prm.add_parameter("Contact fraction",
+                      contact_fraction,
+                      "Fraction of the NCM surface in contact with the "
+                      "electrolyte; a = 3 eps f / R. [A] 0.6, solid-solid "
+                      "contact is incomplete; calibrate.",
+                      Patterns::Double(1e-3, 1.0));
+    prm.add_parameter("Reference specific capacity",
+                      reference_specific_capacity,
+                      "Capacity per NCM mass that defines 1C, C/kg (203 "
+                      "mAh/g = 7.308e5 C/kg). [P] about 203 mAh/g, patent "
+                      "[0134].",
+                      Patterns::Double(1e3, 1e7));
+    prm.add_parameter("Active material density",
+                      active_material_density,
+                      "NCM811 density, kg/m3, for the NCM mass (mAh/g). [R] "
+                      "crystallographic density 4.75 g/cm3.",
+                      Patterns::Double(100, 2e4));
+    prm.add_parameter("Open-circuit potential file",
+                      ocp_file,
+                      "CSV file 'x,U' with the NCM open-circuit potential "
+                      "(V vs Li) against Li fraction. Empty: the built-in "
+                      "measured NMC811 table [V] Zhuo 2023 (881 points, "
+                      "data/nmc811_ocp_zhuo2023.csv).",
+                      Patterns::Anything());
+    prm.leave_subsection();
+  }
+
+  void
+  CarbonParameters::declare(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Carbon layer");
+    prm.add_parameter("Porosity",
+                      porosity,
+                      "Pore volume fraction of the carbon layer. [A] 0.4 "
+                      "(30-50 %, ../shared/design/PARAMETERS.md).",
+                      Patterns::Double(0.0, 0.95));
+    prm.add_parameter("Carbon mass fraction",
+                      carbon_mass_fraction,
+                      "Carbon share of the solids. [P] carbon black : PVDF = "
+                      "6 : 0.56 g = 91.5 : 8.5 wt, patent [0131].",
+                      Patterns::Double(0.01, 1.0));
+    prm.add_parameter("Specific capacity",
+                      specific_capacity,
+                      "Reversible Li storage per carbon mass, C/kg (200 "
+                      "mAh/g = 7.2e5 C/kg). [A] 100-300 mAh/g for carbon "
+                      "black; calibrate.",
+                      Patterns::Double(0, 1e7));
+    prm.add_parameter("Specific surface area",
+                      specific_surface_area,
+                      "BET surface area of the carbon black, m2/kg. [P] 51 "
+                      "m2/g, patent [0131].",
+                      Patterns::Double(1, 1e7));
+    prm.add_parameter("Active area fraction",
+                      active_area_fraction,
+                      "Share of the BET area that reacts with Li+. [A] 0.1; "
+                      "calibrate.",
+                      Patterns::Double(1e-6, 1.0));
+    prm.add_parameter("Exchange current density",
+                      exchange_current_density,
+                      "Exchange current density of carbon lithiation at 25 "
+                      "C, A/m2 of active area. [A] 0.1; calibrate.",
+                      Patterns::Double(1e-10, 1e4));
+    prm.add_parameter("Kinetics activation energy",
+                      kinetics_activation_energy,
+                      "Arrhenius activation energy of that exchange current, "
+                      "J/mol. [A] 30 kJ/mol.",
+                      Patterns::Double(0, 2e5));
+    prm.add_parameter("OCP amplitude",
+                      ocp_amplitude,
+                      "U0 in U(theta) = U0 (1-theta)^p + (RT/F) ln((1-theta)/"
+                      "theta), V vs Li: with p, sets the sloping curve from "
+                      "about 1 V (empty) to 0 V (near full). [A] 0.8 V.",
+                      Patterns::Double(0, 5));
+    prm.add_parameter("OCP exponent",
+                      ocp_exponent,
+                      "p in U(theta) above. [A] 2.",
+                      Patterns::Double(0.1, 10));
+    prm.add_parameter("Initial filling",
+                      initial_filling,
+                      "Li filling theta of the pristine carbon. [A] 1e-4 "
+                      "(about 1 V vs Li).",
+                      Patterns::Double(1e-10, 0.5));
+    prm.add_parameter("Ionic conductivity empty",
+                      ionic_conductivity_empty,
+                      "Effective Li+ conductivity of the carbon layer at "
+                      "theta = 0 and 25 C, S/m; linear in theta up to 'Ionic "
+                      "conductivity full'. [A] 1e-4 S/m; bottom plating needs "
+                      "more than 8e-4 S/m at 0.1C ([D] "
+                      "../shared/design/PARAMETERS.md).",
+                      Patterns::Double(1e-12, 1e3));
+    prm.add_parameter("Ionic conductivity full",
+                      ionic_conductivity_full,
+                      "Effective Li+ conductivity at theta = 1 and 25 C, "
+                      "S/m. [A] 1e-2 S/m.",
+                      Patterns::Double(1e-12, 1e3));
+    prm.add_parameter("Ionic activation energy",
+                      ionic_activation_energy,
+                      "Arrhenius activation energy of the carbon layer's "
+                      "ionic conductivity, J/mol. [A] as Li6PS5Cl, 0.35 eV.",
+                      Patterns::Double(0, 2e5));
+    prm.add_parameter("Bruggeman exponent",
+                      bruggeman_exponent,
+                      "Electronic conductivity of the layer = material value "
+                      "times (1 - porosity)^b. [A] 1.5.",
+                      Patterns::Double(1.0, 5.0));
+    prm.leave_subsection();
+  }
+
+  void
+  HalideParameters::declare(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Halide layer");
+    prm.add_parameter(
+      "Conducting spot area fraction",
+      spot_area_fraction,
+      "Area fraction f_e of the halide layer that conducts electrons "
+      "(pinholes, defects). 1D: effective conductivity f_e sigma_spot; 2D/3D: "
+      "explicit spots. [A] the key unknown of the model (MODEL.md section 5); "
+      "vary it.",
+      Patterns::Double(0, 1));
+    prm.add_parameter("Spot conductivity",
+                      spot_conductivity,
+                      "Electronic conductivity inside a conducting spot, "
+                      "S/m. [A] 1e5 S/m (metal-filled defect).",
+                      Patterns::Double(0, 1e9));
+    prm.add_parameter("Spot size",
+                      spot_size,
+                      "Lateral size (diameter) of a conducting spot in 2D/3D, "
+                      "m; spots are whole mesh cells of the halide layer. [A] "
+                      "1 um.",
+                      Patterns::Double(1e-9, 1e-2));
+    prm.add_parameter("Spot seed",
+                      spot_seed,
+                      "Seed of the random placement of spots (2D/3D).",
+                      Patterns::Integer(0));
+    prm.add_parameter("Spot positions",
+                      spot_positions,
+                      "Explicit spot centres in m, lateral coordinates, "
+                      "'x1; x2' in 2D or 'x1,y1; x2,y2' in 3D. Empty: random "
+                      "placement with the area fraction and seed.",
+                      Patterns::Anything());
+    prm.leave_subsection();
+  }
+
+  void
+  PlatingParameters::declare(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Plating");
+    prm.add_parameter("Exchange current density",
+                      exchange_current_density,
+                      "Exchange current density of Li plating/stripping at "
+                      "Li|Li6PS5Cl, A/m2. [A] 1-13 mA/cm2; 13 mA/cm2 as in "
+                      "the ecmLab/continuum inputs [V].",
+                      Patterns::Double(1e-6, 1e5));
+    prm.add_parameter("Transfer coefficient",
+                      transfer_coefficient,
+                      "Anodic transfer coefficient of plating. [A] 0.5.",
+                      Patterns::Double(0.05, 0.95));
+    prm.add_parameter("Li molar volume",
+                      molar_volume,
+                      "Molar volume of Li metal, m3/mol. [D] 13.0 cm3/mol "
+                      "(6.94 g/mol / 0.534 g/cm3): 4.85 um per mAh/cm2.",
+                      Patterns::Double(1e-7, 1e-3));
+    prm.add_parameter("Double layer capacitance",
+                      double_layer_capacitance,
+                      "Capacitance of an anode interface, F/m2; carries the "
+                      "current on a bare interface until Li nucleates. [A] "
+                      "10 uF/cm2, typical double layer.",
+                      Patterns::Double(1e-6, 1e3));
+    prm.add_parameter("Bare rest potential",
+                      bare_rest_potential,
+                      "Initial phi_s - phi_e (V vs Li) of a bare anode "
+                      "interface with no carbon to set it. [A] 2.0 V.",
+                      Patterns::Double(-1, 5));
+    prm.add_parameter("Nucleation overpotential on collector",
+                      nucleation_on_collector,
+                      "Li nucleates on a current collector (SUS304, Cu) once "
+                      "phi_s - phi_e < -this, V. [A] 30 mV, tens of mV on "
+                      "bare metals; calibrate.",
+                      Patterns::Double(0, 1));
+    prm.add_parameter("Nucleation overpotential on halide",
+                      nucleation_on_halide,
+                      "Same on the halide layer (LiF, LiCl), V. [A] 10 mV; "
+                      "must beat the carbon's value by more than the ionic "
+                      "drop across the lithiated carbon for bottom plating.",
+                      Patterns::Double(0, 1));
+    prm.add_parameter("Nucleation overpotential on lithiophilic",
+                      nucleation_on_lithiophilic,
+                      "Same on the lithiophilic layer (Ag), V. [A] 0: Li "
+                      "alloys with Ag without a nucleation barrier.",
+                      Patterns::Double(0, 1));
+    prm.add_parameter("Nucleation overpotential on carbon",
+                      nucleation_on_carbon,
+                      "Same on lithiated carbon facing the separator, V. [A] "
+                      "30 mV.",
+                      Patterns::Double(0, 1));
+    prm.leave_subsection();
+  }
+
+  void
+  SolverParameters::declare(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Solver");
+    prm.add_parameter("Maximum Newton iterations",
+                      max_newton_iterations,
+                      "Newton iterations per time step before the step is "
+                      "cut.",
+                      Patterns::Integer(1, 1000));
+    prm.add_parameter("Residual tolerance",
+                      residual_tolerance,
+                      "Newton stops when the residual (A, per unit reference "
+                      "current) is below this.",
+                      Patterns::Double(1e-16, 1e-2));
+    prm.add_parameter("Update tolerance",
+                      update_tolerance,
+                      "... and the largest potential update is below this, "
+                      "in V.",
+                      Patterns::Double(1e-16, 1e-2));
+    prm.add_parameter("Linear solver",
+                      linear_solver,
+                      "direct (MUMPS), iterative (CG with algebraic "
+                      "multigrid), or auto (direct below 'Direct solver "
+                      "limit' unknowns).",
+                      Patterns::Selection("auto|direct|iterative"));
+    prm.add_parameter("Direct solver limit",
+                      direct_solver_limit,
+                      "With 'auto', systems up to this many unknowns are "
+                      "solved directly.",
+                      Patterns::Integer(0));
+    prm.add_parameter("Linear tolerance",
+                      linear_tolerance,
+                      "Relative residual reduction of the iterative linear "
+                      "solver.",
+                      Patterns::Double(1e-16, 1e-2));
+    prm.leave_subsection();
+  }
+
+  void
+  ElectrochemistryParameters::declare(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Electrochemistry");
+    cathode.declare(prm);
+    carbon.declare(prm);
+    halide.declare(prm);
+    plating.declare(prm);
+    solver.declare(prm);
+    prm.leave_subsection();
+  }
+
+  void
+  ElectrochemistryParameters::check(const unsigned int) const
+  {
+    if (cathode.active_volume_fraction + cathode.electrolyte_volume_fraction >=
+        1.0)
+      throw InputError(
+        "Electrochemistry/Cathode/Electrolyte volume fraction",
+        "the active material and electrolyte volume fractions add up to " +
+          std::to_string(cathode.active_volume_fraction +
+                         cathode.electrolyte_volume_fraction) +
+          ", which leaves no room for binder, carbon or pores: their sum "
+          "must be below 1.");
+    if (carbon.ionic_conductivity_full < carbon.ionic_conductivity_empty)
+      throw InputError("Electrochemistry/Carbon layer/Ionic conductivity full",
+                       "the conductivity of the full carbon is below that of "
+                       "the empty one; lithiation raises it.");
+    if (!cathode.ocp_file.empty() &&
+        !std::filesystem::is_regular_file(cathode.ocp_file))
+      throw InputError("Electrochemistry/Cathode/Open-circuit potential file",
+                       "the file '" + cathode.ocp_file +
+                         "' does not exist. Give a CSV file with 'x,U' rows, "
+                         "or leave it empty for the built-in NMC811 table.");
+  }
+} // namespace anodeless

@@ -1,0 +1,109 @@
+#include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_control.h>
+
+#ifdef ANODELESS_USE_TRILINOS
+#  include <deal.II/lac/trilinos_precondition.h>
+#  include <deal.II/lac/trilinos_solver.h>
+#else
+#  include <deal.II/lac/petsc_precondition.h>
+#  include <deal.II/lac/petsc_solver.h>
+
+#  include <petscksp.h>
+#  include <petscmat.h>
+#endif
+
+#include <anodeless/core/errors.h>
+#include <anodeless/solvers/linear_solver.h>
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  unsigned int
+  solve_spd(const LA::MPI::SparseMatrix &matrix,
+            LA::MPI::Vector             &solution,
+            const LA::MPI::Vector       &rhs,
+            const LinearSolverOptions   &options)
+  {
+    const MPI_Comm comm = solution.get_mpi_communicator();
+    SolverControl  control(options.max_iterations,
+                          options.tolerance * rhs.l2_norm());
+    try
+      {
+#ifdef ANODELESS_USE_TRILINOS
+        if (options.direct)
+          {
+            TrilinosWrappers::SolverDirect solver(control);
+            solver.solve(matrix, solution, rhs);
+            return 0;
+          }
+        TrilinosWrappers::PreconditionAMG                 amg;
+        TrilinosWrappers::PreconditionAMG::AdditionalData data;
+        data.elliptic = true;
+        amg.initialize(matrix, data);
+        TrilinosWrappers::SolverCG solver(control);
+        solver.solve(matrix, solution, rhs, amg);
+#else
+        if (options.direct && Utilities::MPI::n_mpi_processes(comm) == 1)
+          {
+            // One process: PETSc's own sparse LU. MUMPS' set-up costs more
+            // than the factorization of the small 1D systems.
+            // On one process the MPI matrix is its diagonal block.
+            Mat diagonal_block, off_diagonal;
+            MatMPIAIJGetSeqAIJ(matrix, &diagonal_block, &off_diagonal, nullptr);
+            PetscScalar       *x;
+            const PetscScalar *b;
+            PetscInt           n;
+            VecGetLocalSize(solution, &n);
+            VecGetArray(solution, &x);
+            VecGetArrayRead(rhs, &b);
+            Vec x_seq, b_seq;
+            VecCreateSeqWithArray(PETSC_COMM_SELF, 1, n, x, &x_seq);
+            VecCreateSeqWithArray(PETSC_COMM_SELF, 1, n, b, &b_seq);
+            KSP ksp;
+            PC  pc;
+            KSPCreate(PETSC_COMM_SELF, &ksp);
+            KSPSetOperators(ksp, diagonal_block, diagonal_block);
+            KSPSetType(ksp, KSPPREONLY);
+            KSPGetPC(ksp, &pc);
+            PCSetType(pc, PCLU);
+            PCFactorSetMatSolverType(pc, MATSOLVERPETSC);
+            PCFactorSetMatOrderingType(pc, MATORDERINGND);
+            PetscPushErrorHandler(PetscIgnoreErrorHandler, nullptr);
+            const PetscErrorCode error = KSPSolve(ksp, b_seq, x_seq);
+            PetscPopErrorHandler();
+            KSPDestroy(&ksp);
+            VecDestroy(&x_seq);
+            VecDestroy(&b_seq);
+            VecRestoreArrayRead(rhs, &b);
+            VecRestoreArray(solution, &x);
+            if (error != 0)
+              throw SolverFailure("the sparse LU factorization failed "
+                                  "(PETSc error " +
+                                  std::to_string(error) + ")");
+            return 0;
+          }
+        if (options.direct)
+          {
+            PETScWrappers::SparseDirectMUMPS solver(control, comm);
+            solver.set_symmetric_mode(true);
+            solver.solve(matrix, solution, rhs);
+            return 0;
+          }
+        PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
+        data.symmetric_operator = true;
+        PETScWrappers::PreconditionBoomerAMG amg(matrix, data);
+        PETScWrappers::SolverCG              solver(control, comm);
+        solver.solve(matrix, solution, rhs, amg);
+#endif
+      }
+    catch (const SolverControl::NoConvergence &e)
+      {
+        throw SolverFailure("the linear solver did not converge in " +
+                            std::to_string(e.last_step) +
+                            " iterations (residual " +
+                            std::to_string(e.last_residual) + ")");
+      }
+    return control.last_step();
+  }
+} // namespace anodeless
