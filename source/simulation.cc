@@ -101,11 +101,19 @@ namespace anodeless
       }
     write_fields();
     run_summary["status"] = "completed";
+    const double wall     = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - wall_start)
+                          .count();
+    Json solver                      = Json::object();
+    solver["time steps"]             = time_step_number;
+    solver["rejected steps"]         = statistics.rejected_steps;
+    solver["Newton iterations"]      = statistics.newton_iterations;
+    solver["linear iterations"]      = statistics.linear_iterations;
+    solver["wall time [s]"]          = wall;
+    run_summary["solver statistics"] = solver;
     write_summary();
-    pcout << "\nrun completed in "
-          << std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                           wall_start)
-               .count()
+    pcout << "\nrun completed: " << time_step_number << " time steps, "
+          << statistics.newton_iterations << " Newton iterations, " << wall
           << " s wall time; results in " << output_dir << "\n";
   }
 
@@ -207,12 +215,20 @@ namespace anodeless
     initial_inventory     = electrochemistry->inventory().total();
     previous_voltage      = electrochemistry->voltage();
     const auto interfaces = electrochemistry->interface_summaries();
-    if (!writer)
-      return;
+    if (writer)
+      create_time_series(interfaces);
+    write_time_series_row("initial");
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::create_time_series(
+    const std::vector<InterfaceSummary> &interfaces)
+  {
     std::vector<std::string> columns = {"step kind",
-                                        "time [s]",
                                         "cycle",
                                         "step",
+                                        "time [s]",
                                         "current density [A/m2]",
                                         "voltage [V]",
                                         "step capacity [mAh/g]",
@@ -294,8 +310,11 @@ namespace anodeless
         if (step.has_duration)
           dt = std::min(dt, step.duration - t);
         const auto result = electrochemistry->solve_step(dt, control, value);
+        statistics.newton_iterations += result.newton_iterations;
+        statistics.linear_iterations += result.linear_iterations;
         if (!result.converged)
           {
+            ++statistics.rejected_steps;
             dt *= 0.25;
             if (dt < ts.minimum_time_step)
               throw SolverFailure(
@@ -317,6 +336,7 @@ namespace anodeless
           {
             dt *= std::max(shrink, 1e-3);
             ++retries;
+            ++statistics.rejected_steps;
             continue;
           }
         retries = 0;
@@ -329,10 +349,24 @@ namespace anodeless
 
         if (g[2] <= tolerance[2])
           {
-            const unsigned int opened =
-              electrochemistry->open_nucleation_gates(tolerance[2]);
-            if (opened > 0 && parameters.output.verbosity != Verbosity::quiet)
-              pcout << "  Li nucleates at t = " << time << " s\n";
+            const auto before = electrochemistry->interface_summaries();
+            if (electrochemistry->open_nucleation_gates(tolerance[2]) > 0)
+              {
+                const auto after = electrochemistry->interface_summaries();
+                Json       where = Json::array();
+                for (unsigned int k = 0; k < after.size(); ++k)
+                  if (after[k].nucleated_fraction >
+                      before[k].nucleated_fraction)
+                    where.push_back(after[k].name);
+                Json event          = Json::object();
+                event["kind"]       = "nucleation";
+                event["time [s]"]   = time;
+                event["cycle"]      = cycle;
+                event["step"]       = step_number;
+                event["interfaces"] = where;
+                events_json.push_back(event);
+                pcout << "  Li nucleates at t = " << time << " s\n";
+              }
           }
         finished = (step.has_voltage_cutoff && g[0] <= tolerance[0]) ||
                    (step.has_current_cutoff && g[1] <= tolerance[1]) ||
@@ -400,7 +434,15 @@ namespace anodeless
     const unsigned int interval = parameters.output.field_output_interval;
     if (interval > 0 && time_step_number % interval == 0)
       write_fields();
+    write_time_series_row(kind_name(step.kind));
+  }
 
+  template <int dim>
+  void
+  Simulation<dim>::write_time_series_row(const std::string &kind)
+  {
+    const double I = electrochemistry->current_density();
+    const double V = electrochemistry->voltage();
     // Observables are reductions over the mesh: every rank evaluates them.
     const LiInventory li         = electrochemistry->inventory();
     const auto        interfaces = electrochemistry->interface_summaries();
@@ -420,8 +462,6 @@ namespace anodeless
       constants::faraday /
       (electrochemistry->one_c_current_density() * constants::hour);
     std::vector<double> row = {time,
-                               static_cast<double>(current_cycle),
-                               static_cast<double>(step_number),
                                I,
                                V,
                                mAh_g(step_tally.charge + step_tally.discharge),
@@ -435,7 +475,10 @@ namespace anodeless
       row.push_back(s.mean_thickness * 1e6);
     row.push_back(focusing);
     row.push_back((li.total() - initial_inventory) / initial_inventory);
-    time_series->write_row({kind_name(step.kind)}, row);
+    time_series->write_row({kind,
+                            std::to_string(current_cycle),
+                            std::to_string(step_number)},
+                           row);
   }
 
   template <int dim>
@@ -520,6 +563,7 @@ namespace anodeless
     Json summary                     = run_summary;
     summary["steps"]                 = steps_json;
     summary["cycles"]                = cycles_json;
+    summary["events"]                = events_json;
     Json         budget              = Json::object();
     const double area                = electrochemistry->area();
     budget["cathode [mol/m2]"]       = li.cathode / area;

@@ -64,8 +64,16 @@ namespace anodeless
     void
     run_protocol_step(const ProtocolStep &step, unsigned int cycle);
 
+    /// Book a committed time step (throughput, output).
     void
     record_time_step(const ProtocolStep &step, double dt);
+
+    void
+    create_time_series(const std::vector<InterfaceSummary> &interfaces);
+
+    /// One row of time_series.csv for the committed state.
+    void
+    write_time_series_row(const std::string &kind);
 
     void
     finish_cycle(unsigned int cycle);
@@ -88,13 +96,19 @@ namespace anodeless
     StackMesh<dim>                             mesh;
     std::unique_ptr<CellElectrochemistry<dim>> electrochemistry;
 
-    double              time              = 0;
-    unsigned int        time_step_number  = 0;
-    unsigned int        step_number       = 0;
-    unsigned int        current_cycle     = 1;
-    double              previous_voltage  = 0;
-    double              initial_inventory = 0;
-    Tally               step_tally, cycle_tally;
+    double       time              = 0;
+    unsigned int time_step_number  = 0;
+    unsigned int step_number       = 0;
+    unsigned int current_cycle     = 1;
+    double       previous_voltage  = 0;
+    double       initial_inventory = 0;
+    Tally        step_tally, cycle_tally;
+    struct
+    {
+      unsigned int rejected_steps    = 0;
+      unsigned int newton_iterations = 0;
+      unsigned int linear_iterations = 0;
+    } statistics;
     std::vector<double> cycle_discharge; ///< mAh/g per cycle
 
     std::unique_ptr<CsvWriter>            time_series;
@@ -103,6 +117,7 @@ namespace anodeless
     Json                                  run_summary = Json::object();
     Json                                  steps_json  = Json::array();
     Json                                  cycles_json = Json::array();
+    Json                                  events_json = Json::array();
     std::chrono::steady_clock::time_point wall_start;
   };
 } // namespace anodeless

@@ -5,6 +5,8 @@
 #include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/vector.h>
 
+#include <anodeless/electrochemistry/charge_conservation.h>
+
 #include "cell_electrochemistry_impl.h"
 
 namespace anodeless
@@ -51,6 +53,7 @@ namespace anodeless
     std::vector<types::global_dof_index> dofs, neighbor_dofs;
     std::vector<double>                  s_values, e_values;
     std::vector<Tensor<1, dim>>          s_gradients, e_gradients;
+    std::vector<unsigned int>            components;
     const unsigned int                   n_shells = echem.cathode.shells;
     const double                         kappa_empty =
       echem.carbon.ionic_conductivity_empty * carbon_ionic_factor;
@@ -80,6 +83,9 @@ namespace anodeless
             e_values.assign(nq, 0.0);
             s_gradients.assign(nq, Tensor<1, dim>());
             e_gradients.assign(nq, Tensor<1, dim>());
+            components.resize(n);
+            for (unsigned int i = 0; i < n; ++i)
+              components[i] = cell_fe.system_to_component_index(i).first;
             if (carries_phi_s(fe_used))
               {
                 values[phi_s].get_function_values(ghosted, s_values);
@@ -93,7 +99,7 @@ namespace anodeless
             const double sigma = electronic_conductivity[cell->material_id()];
             const bool   reacts =
               role == LayerRole::cathode || role == LayerRole::carbon_layer;
-            double rate_sum = 0, volume = 0;
+            double rate_sum = 0;
             for (unsigned int q = 0; q < nq; ++q)
               {
                 double kappa = ionic_conductivity[cell->material_id()];
@@ -137,41 +143,24 @@ namespace anodeless
                                        r.current,
                                        &cell_state_trial[index][q * n_shells]);
                   }
-                const double JxW = values.JxW(q);
-                rate_sum += aj * JxW;
-                volume += JxW;
-                for (unsigned int i = 0; i < n; ++i)
-                  {
-                    const unsigned int ci =
-                      cell_fe.system_to_component_index(i).first;
-                    const double value_i = values.shape_value(i, q);
-                    const auto  &grad_i  = values.shape_grad(i, q);
-                    const double sign_i  = ci == 0 ? 1.0 : -1.0;
-                    local_residual(i) +=
-                      JxW * ((ci == 0 ? sigma * (s_gradients[q] * grad_i) :
-                                        kappa * (e_gradients[q] * grad_i)) +
-                             (reacts ? aj * sign_i * value_i : 0.0));
-                    if (with_jacobian)
-                      for (unsigned int j = 0; j < n; ++j)
-                        {
-                          const unsigned int cj =
-                            cell_fe.system_to_component_index(j).first;
-                          double m = 0;
-                          if (ci == cj)
-                            m = (ci == 0 ? sigma : kappa) *
-                                (grad_i * values.shape_grad(j, q));
-                          if (reacts)
-                            m += daj * sign_i * value_i *
-                                 (cj == 0 ? 1.0 : -1.0) *
-                                 values.shape_value(j, q);
-                          local_matrix(i, j) += JxW * m;
-                        }
-                  }
+                rate_sum += aj * values.JxW(q);
+                if (store_states && reacts)
+                  reaction_rate[index][q] = aj;
+                add_charge_conservation(values,
+                                        q,
+                                        components,
+                                        s_gradients[q],
+                                        e_gradients[q],
+                                        sigma,
+                                        kappa,
+                                        aj,
+                                        daj,
+                                        with_jacobian,
+                                        local_matrix,
+                                        local_residual);
               }
             if (role == LayerRole::cathode)
               cathode_reaction += rate_sum;
-            if (store_states)
-              reaction_rate[index] = reacts ? rate_sum / volume : 0.0;
 
             // The applied current on the top face.
             if (control == Control::current)

@@ -103,7 +103,7 @@ namespace anodeless
     std::vector<std::vector<double>> cell_state, cell_state_trial;
     std::vector<std::vector<double>> face_state, face_state_trial;
     std::vector<double>              nucleation_overpotential; ///< per cell
-    std::vector<double>              reaction_rate; ///< a j per cell [A/m^3]
+    std::vector<std::vector<double>> reaction_rate; ///< a j per point [A/m^3]
     /// Surface response of each cathode particle for the current step
     /// (offset, slope per quadrature point), valid until the step changes.
     std::vector<std::vector<double>> surface_response;

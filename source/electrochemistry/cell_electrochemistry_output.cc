@@ -268,12 +268,13 @@ namespace anodeless
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
-          const auto  i         = cell->active_cell_index();
-          const auto &state     = d.cell_state[i];
-          const auto  role      = role_of_material_id(cell->material_id());
-          layer(i)              = cell->material_id();
-          partition(i)          = rank;
-          rate(i)               = d.reaction_rate[i];
+          const auto  i     = cell->active_cell_index();
+          const auto &state = d.cell_state[i];
+          const auto  role  = role_of_material_id(cell->material_id());
+          layer(i)          = cell->material_id();
+          partition(i)      = rank;
+          for (const double aj : d.reaction_rate[i])
+            rate(i) += aj / d.reaction_rate[i].size();
           const unsigned int nq = d.cell_quadrature[0].size();
           if (role == LayerRole::cathode)
             {
@@ -316,6 +317,69 @@ namespace anodeless
                                                index,
                                                d.comm,
                                                5);
+  }
+
+  template <int dim>
+  double
+  CellElectrochemistry<dim>::potential_drop(const LayerRole    role,
+                                            const unsigned int component) const
+  {
+    const Impl                      &d     = *impl;
+    auto                            &faces = *d.hp_face_values;
+    const FEValuesExtractors::Scalar field(component);
+    std::vector<double>              values;
+    double top = 0, top_area = 0, bottom = 0, bottom_area = 0;
+    for (const auto &cell : d.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          role_of_material_id(cell->material_id()) == role)
+        for (const unsigned int f : {2 * dim - 2, 2 * dim - 1})
+          {
+            const bool at_layer_edge =
+              cell->at_boundary(f) ||
+              role_of_material_id(cell->neighbor(f)->material_id()) != role;
+            if (!at_layer_edge)
+              continue;
+            faces.reinit(cell, f);
+            const auto &face = faces.get_present_fe_values();
+            values.resize(face.n_quadrature_points);
+            face[field].get_function_values(d.ghosted, values);
+            for (unsigned int q = 0; q < values.size(); ++q)
+              {
+                double &sum  = f == 2 * dim - 1 ? top : bottom;
+                double &area = f == 2 * dim - 1 ? top_area : bottom_area;
+                sum += values[q] * face.JxW(q);
+                area += face.JxW(q);
+              }
+          }
+    top         = Utilities::MPI::sum(top, d.comm);
+    top_area    = Utilities::MPI::sum(top_area, d.comm);
+    bottom      = Utilities::MPI::sum(bottom, d.comm);
+    bottom_area = Utilities::MPI::sum(bottom_area, d.comm);
+    return top / top_area - bottom / bottom_area;
+  }
+
+  template <int dim>
+  std::vector<typename CellElectrochemistry<dim>::ReactionSample>
+  CellElectrochemistry<dim>::reaction_samples(const LayerRole role) const
+  {
+    const Impl                 &d = *impl;
+    FE_Q<dim>                   fe(1);
+    FEValues<dim>               values(fe,
+                         d.cell_quadrature[0],
+                         update_quadrature_points | update_JxW_values);
+    std::vector<ReactionSample> samples;
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          role_of_material_id(cell->material_id()) == role &&
+          !d.reaction_rate[cell->active_cell_index()].empty())
+        {
+          values.reinit(cell);
+          for (unsigned int q = 0; q < values.n_quadrature_points; ++q)
+            samples.push_back({values.quadrature_point(q)[dim - 1],
+                               d.reaction_rate[cell->active_cell_index()][q],
+                               values.JxW(q)});
+        }
+    return samples;
   }
 
   template class CellElectrochemistry<1>;

@@ -335,7 +335,7 @@ namespace anodeless
     surface_response.assign(n_cells, {});
     face_state.assign(n_cells, {});
     nucleation_overpotential.assign(n_cells, 0.0);
-    reaction_rate.assign(n_cells, 0.0);
+    reaction_rate.assign(n_cells, {});
     const unsigned int nq      = cell_quadrature[0].size();
     const unsigned int nq_face = face_quadrature[0].size();
     const auto        &c       = echem.cathode;
@@ -376,7 +376,10 @@ namespace anodeless
     reaction_guess.assign(n_cells, {});
     for (unsigned int c = 0; c < n_cells; ++c)
       if (!cell_state[c].empty())
-        reaction_guess[c].assign(nq, 0.0);
+        {
+          reaction_guess[c].assign(nq, 0.0);
+          reaction_rate[c].assign(nq, 0.0);
+        }
   }
 
   template <int dim>

@@ -73,10 +73,9 @@ namespace anodeless
     double            *unit        = scratch.data() + n;
     solve(c_old, d_faces, dt, 0.0, true, homogeneous);
     solve(c_old, d_faces, dt, 1.0, false, unit);
-    // Surface value from the outer shell centre and the boundary gradient
-    // dc/dr = -N / D, half a shell away.
-    const double d_surface = d_faces[n - 1];
-    return {homogeneous[n - 1], unit[n - 1] - 0.5 * dr / d_surface};
+    // The new state is homogeneous + flux * unit, and surface() is affine.
+    return {surface(homogeneous, d_faces[n - 1], 0.0),
+            surface(unit, d_faces[n - 1], 1.0)};
   }
 
   void
@@ -87,6 +86,14 @@ namespace anodeless
                              double                    *c_new) const
   {
     solve(c_old, d_faces, dt, flux, true, c_new);
+  }
+
+  double
+  SphericalParticle::surface(const double *c,
+                             const double  d_surface,
+                             const double  flux) const
+  {
+    return c[volumes.size() - 1] - 0.5 * dr * flux / d_surface;
   }
 
   double

@@ -149,9 +149,11 @@ namespace anodeless
                          const StackParameters           &stack_parameters,
                          const HalideParameters          &halide)
   {
+    if (!stack.has(LayerRole::halide_layer))
+      return 0.0;
     const SpotMap map(dim, stack_parameters, halide);
-    if (dim == 1 || !stack.has(LayerRole::halide_layer))
-      return dim == 1 ? map.fraction : 0.0;
+    if (dim == 1)
+      return map.fraction;
     const double dx = stack_parameters.lateral_width / map.nx;
     const double dz = stack_parameters.lateral_depth / map.nz;
     for (const auto &cell : triangulation.active_cell_iterators())

@@ -140,7 +140,7 @@ namespace anodeless
           else
             {
               char buffer[32];
-              std::snprintf(buffer, sizeof(buffer), "%.10g", number);
+              std::snprintf(buffer, sizeof(buffer), "%.16g", number);
               out += buffer;
             }
           break;

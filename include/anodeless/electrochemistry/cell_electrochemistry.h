@@ -8,6 +8,7 @@ namespace anodeless
 {
   struct RunParameters;
   class LayerStack;
+  enum class LayerRole : unsigned char;
   template <int dim>
   struct StackMesh;
 
@@ -148,6 +149,24 @@ namespace anodeless
     /// candidate plating interfaces (current focusing).
     double
     plating_focusing() const;
+
+    /// Mean of phi_s (component 0) or phi_e (1) over the top of a layer
+    /// minus its mean over the bottom, trial state [V].
+    double
+    potential_drop(LayerRole role, unsigned int component) const;
+
+    /// One quadrature point of a reacting layer.
+    struct ReactionSample
+    {
+      double y;      ///< thickness coordinate [m]
+      double rate;   ///< a j [A/m^3]
+      double weight; ///< JxW [m^dim]
+    };
+
+    /// The volumetric reaction rate at the quadrature points of a layer on
+    /// this rank, trial state.
+    std::vector<ReactionSample>
+    reaction_samples(LayerRole role) const;
 
   private:
     struct Impl;

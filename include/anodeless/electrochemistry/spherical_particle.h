@@ -62,6 +62,12 @@ namespace anodeless
             double                     flux,
             double                    *c_new) const;
 
+    /// Surface concentration of the shells @p c with outward flux @p flux:
+    /// the outer shell centre extrapolated half a shell with the boundary
+    /// gradient -flux / D.
+    double
+    surface(const double *c, double d_surface, double flux) const;
+
     /// Volume-averaged concentration.
     double
     mean(const double *c) const;

@@ -1,0 +1,153 @@
+"""Electrochemistry checks on whole runs of the executable.
+
+--case conservation   Example 1D, first cycle: the Li inventory (cathode +
+                      carbon + films + double layers) is conserved to 1e-10.
+--case faraday        Comparative 2 (no carbon) 1D: the plated film equals
+                      Omega (q - q_dl) / F to 1e-10, and Li nucleates exactly
+                      when phi_s - phi_e reaches -eta_nuc (double-layer
+                      charging: t* = C_dl (U_rest + eta_nuc) / I).
+--case dimensions     Comparative 1 (laterally uniform): 1D and 2D first-cycle
+                      capacities agree to 1e-6; 2D on 1 and 2 ranks to 1e-8.
+--case focusing       2D with conducting spots: without a carbon layer the
+                      plating current focuses on the spots (ratio about
+                      1/f_e); with one it spreads (ratio near 1).
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+import pandas as pd
+
+from cli_common import Checker, arguments, mpirun, run
+
+args = arguments()
+parser = argparse.ArgumentParser()
+parser.add_argument("--case", required=True)
+case = parser.parse_known_args()[0].case
+checker = Checker()
+
+F = 96485.33212
+
+
+def shipped(name):
+    return open(os.path.join(args.source, "parameter_files", name + ".prm")).read()
+
+
+def simulate(name, text, ranks=1, dim=1):
+    """Run a parameter text; return (summary, time series)."""
+    prm = os.path.join(args.work, name + ".prm")
+    out = os.path.join(args.work, name)
+    with open(prm, "w") as f:
+        f.write(text)
+    command = [args.anodeless, "--dim", str(dim), "--output", out, prm]
+    code, stdout, stderr = run(mpirun(ranks, command) if ranks > 1 else command,
+                               cwd=args.work, timeout=600)
+    checker.check(code == 0, f"{name}: exit {code}: {stderr[-2000:]}")
+    summary = json.load(open(os.path.join(out, "summary.json")))
+    series = pd.read_csv(os.path.join(out, "time_series.csv"))
+    return summary, series
+
+
+def protocol(first, extra=""):
+    return ("subsection Protocol\n  set First cycle steps = " + first + "\n"
+            + extra + "end\nsubsection Output\n  set Field output interval = 0\nend\n")
+
+
+if case == "conservation":
+    summary, series = simulate("example_1d", shipped("patent_example")
+                               + "subsection Output\n  set Field output interval = 0\nend\n")
+    budget = summary["Li inventory"]
+    checker.check(abs(budget["relative change"]) < 1e-10,
+                  f"inventory change over the cycle {budget['relative change']}")
+    worst = series["Li inventory change [-]"].abs().max()
+    checker.check(worst < 1e-10, f"largest inventory change during the cycle {worst}")
+    cycle = summary["cycles"][0]
+    print(f"first cycle: charge {cycle['charge capacity [mAh/g]']:.4f}, "
+          f"discharge {cycle['discharge capacity [mAh/g]']:.4f} mAh/g; "
+          f"largest inventory change {worst:.2e}")
+    # Li went where the physics put it: on the halide layer, under the carbon.
+    events = [e for e in summary["events"] if e["kind"] == "nucleation"]
+    checker.check(len(events) >= 1 and "Halide layer|Carbon layer" in events[0]["interfaces"],
+                  f"Li nucleates first between the halide layer and the carbon: {events}")
+    peak = series["plated Li Halide layer|Carbon layer [um]"].max()
+    checker.check(peak > 5, f"plated Li under the carbon reaches {peak} um")
+
+elif case == "faraday":
+    text = shipped("comparative_2_no_carbon") + protocol("Charge at 0.1C for 2 hours")
+    summary, series = simulate("no_carbon_1d", text)
+    budget = summary["Li inventory"]
+    films = budget["plated films [mol/m2]"]
+    q = summary["cycles"][0]["charge capacity [mAh/cm2]"] * 3.6 * 1e4  # C/m2
+    dl = budget["double layers [mol/m2]"]
+    expected = q / F - dl
+    checker.check(abs(films - expected) <= 1e-10 * expected,
+                  f"film Li {films} mol/m2 vs (q - q_dl)/F = {expected}")
+    film = summary["cycles"][0]["plated Li at cycle end"]
+    thickness = {f["interface"]: f["mean thickness [m]"] for f in film}
+    h = thickness["Halide layer|Separator"]
+    checker.check(abs(h - 13.0e-6 * films) <= 1e-10 * h,
+                  f"film thickness {h} m vs Omega n = {13.0e-6 * films}")
+    print(f"2 h at 0.1C: {h * 1e6:.6f} um of Li (4.85 um per mAh/cm2: "
+          f"{4.85 * q / 3.6e4:.4f} um)")
+    # Nucleation gate: the double layer alone carries the current until
+    # phi_s - phi_e = -eta_nuc.
+    one_c = summary["1C current density [A/m2]"]
+    t_star = 0.1 * (2.0 + 0.010) / (0.1 * one_c)
+    events = [e for e in summary["events"] if e["kind"] == "nucleation"]
+    checker.check(len(events) == 1, f"one nucleation event: {events}")
+    t_event = events[0]["time [s]"]
+    tolerance = 0.1 * 1e-5 / (0.1 * one_c) + 1e-12
+    checker.check(abs(t_event - t_star) <= tolerance,
+                  f"nucleation at {t_event} s, expected {t_star} s "
+                  f"(+- {tolerance})")
+    before = series[series["time [s]"] < t_event]
+    checker.check((before["plated Li Halide layer|Separator [um]"] == 0).all(),
+                  "no plated Li before nucleation")
+    print(f"nucleation at t = {t_event:.9f} s, closed form {t_star:.9f} s")
+
+elif case == "dimensions":
+    window = ("subsection Stack\n  set Lateral width = 4e-6\n  set Lateral cells = 2\n"
+              "  set Depth cells = 2\n  set Lateral depth = 4e-6\nend\n")
+    # Insert the window into the shipped file's Stack subsection: it sets
+    # lateral keys already, so override them by editing the text.
+    text = shipped("comparative_1_no_halide")
+    text = text.replace("set Lateral width = 20e-6", "set Lateral width = 4e-6")
+    text = text.replace("set Lateral cells = 20", "set Lateral cells = 2")
+    text = text.replace("subsection Protocol", "subsection Protocol")  # none
+    text += "subsection Output\n  set Field output interval = 0\nend\n"
+    results = {}
+    for label, dim, ranks in (("1d", 1, 1), ("2d_np1", 2, 1), ("2d_np2", 2, 2)):
+        summary, _ = simulate("uniform_" + label, text, ranks=ranks, dim=dim)
+        c = summary["cycles"][0]
+        results[label] = np.array([c["charge capacity [mAh/g]"],
+                                   c["discharge capacity [mAh/g]"]])
+        print(label, results[label])
+    d12 = np.max(np.abs(results["2d_np1"] - results["1d"]) / results["1d"])
+    d22 = np.max(np.abs(results["2d_np2"] - results["2d_np1"]) / results["2d_np1"])
+    checker.check(d12 < 1e-6, f"1D vs 2D capacities differ by {d12}")
+    checker.check(d22 < 1e-8, f"2D on 1 vs 2 ranks differ by {d22}")
+    print(f"relative differences: 1D/2D {d12:.2e}, 2D np1/np2 {d22:.2e}")
+
+elif case == "focusing":
+    charge = protocol("Charge at 0.5C for 20 min")
+    summary, series = simulate("spots_no_carbon_2d", shipped("comparative_2_no_carbon")
+                               + charge, dim=2, ranks=2)
+    fraction = summary["halide conducting area fraction"]
+    no_carbon = series["plating focusing [-]"].iloc[-1]
+    checker.check(no_carbon > 0.8 / fraction,
+                  f"without carbon the plating focuses: ratio {no_carbon}, "
+                  f"1/f_e = {1 / fraction}")
+    summary, series = simulate("spots_with_carbon_2d", shipped("patent_example")
+                               + charge, dim=2, ranks=2)
+    with_carbon = series["plating focusing [-]"].iloc[-1]
+    plated = series["plated Li Halide layer|Carbon layer [um]"].iloc[-1]
+    checker.check(plated > 0, f"Li plated under the carbon: {plated} um")
+    checker.check(with_carbon < 1.5,
+                  f"with a carbon layer the plating spreads: ratio {with_carbon}")
+    print(f"conducting area fraction {fraction}: focusing ratio without carbon "
+          f"{no_carbon:.3f}, with carbon {with_carbon:.3f}")
+else:
+    raise SystemExit(f"unknown case {case}")
+
+checker.finish()
