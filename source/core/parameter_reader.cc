@@ -271,16 +271,15 @@ namespace anodeless
       return r;
     };
 
-    std::function<void(const Tree &, const std::string &, unsigned int)> print =
-      [&](const Tree &node, const std::string &path, const unsigned int level) {
+    std::function<void(const Tree &, const std::string &)> print =
+      [&](const Tree &node, const std::string &path) {
         bool has_entries = false;
         for (const auto &child : node)
           has_entries = has_entries || is_entry(child.second);
         if (has_entries)
           {
-            out << "\n"
-                << std::string(std::min(level + 1, 6u), '#') << ' '
-                << (path.empty() ? std::string("Top level") : path) << "\n\n"
+            out << "\n## " << (path.empty() ? std::string("Top level") : path)
+                << "\n\n"
                 << "| parameter | default | allowed | description |\n"
                 << "|---|---|---|---|\n";
             for (const auto &child : node)
@@ -298,9 +297,8 @@ namespace anodeless
         for (const auto &child : node)
           if (!is_entry(child.second))
             print(child.second,
-                  path.empty() ? child.first : path + "/" + child.first,
-                  level + 1);
+                  path.empty() ? child.first : path + "/" + child.first);
       };
-    print(tree, "", 0);
+    print(tree, "");
   }
 } // namespace anodeless

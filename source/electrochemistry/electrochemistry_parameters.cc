@@ -31,8 +31,8 @@ namespace anodeless
                       bruggeman_exponent,
                       "Exponent b of the effective conductivities sigma "
                       "eps^b (electronic, active-material network) and kappa "
-                      "eps^b (ionic, electrolyte phase). [A] 1.5, "
-                      "../shared/design/MODEL.md.",
+                      "eps^b (ionic, electrolyte phase). [A] 1.5, the "
+                      "Bruggeman value for spheres.",
                       Patterns::Double(1.0, 5.0));
     prm.add_parameter("Particle radius",
                       particle_radius,
@@ -126,7 +126,7 @@ namespace anodeless
     prm.add_parameter("Porosity",
                       porosity,
                       "Pore volume fraction of the carbon layer. [A] 0.4 "
-                      "(30-50 %, ../shared/design/PARAMETERS.md).",
+                      "(30-50 % for a cast carbon black layer).",
                       Patterns::Double(0.0, 0.95));
     prm.add_parameter("Carbon mass fraction",
                       carbon_mass_fraction,
@@ -179,8 +179,10 @@ namespace anodeless
                       "Effective Li+ conductivity of the carbon layer at "
                       "theta = 0 and 25 C, S/m; linear in theta up to 'Ionic "
                       "conductivity full'. [A] 1e-4 S/m; bottom plating needs "
-                      "more than 8e-4 S/m at 0.1C ([D] "
-                      "../shared/design/PARAMETERS.md).",
+                      "more than about 8e-4 S/m at 0.1C ([D] the ionic drop "
+                      "across the lithiated carbon must stay below the "
+                      "nucleation advantage of the bottom interface; "
+                      "doc/model.md).",
                       Patterns::Double(1e-12, 1e3));
     prm.add_parameter("Ionic conductivity full",
                       ionic_conductivity_full,

@@ -37,7 +37,7 @@ namespace anodeless
     const char *const no_T    = "[A] temperature independent over 25-60 C.";
     const char *const room_T  = "[V] the source's measurement temperature.";
 
-    // Sources: ../shared/design/PARAMETERS.md and the references in
+    // Sources: the references listed in
     // doc/model.md. Tags: [V] read in the source, [R] from the cited work,
     // not re-checked, [D] derived, [A] assumption.
     const std::vector<MaterialDefaults> defaults = {

@@ -19,8 +19,9 @@ DIR = "@DIR@"
 # Layers whose thickness must be positive (Stack check: the cell needs them).
 REQUIRED_LAYERS = ("Anode current collector", "Separator", "Cathode",
                    "Cathode current collector")
-# Parameters that are lengths, counts of cells or sizes: 0 or less is wrong
-# for all of them (or for the required layers' thicknesses).
+# Parameters that are lengths, counts of cells or sizes. A value of 0 or
+# less is used only where the pattern or a cross-check refuses it (a
+# thickness of 0 removes an optional layer).
 SIZE_NAME = re.compile(r"(Thickness|width|depth|cells|radius|shells|size|"
                        r"height)$")
 
@@ -37,7 +38,8 @@ class Variant:
         self.must_contain = tuple(must_contain)
         self.must_not_contain = tuple(must_not_contain)
         self.name = ""              # set by generate()
-        self.set_paths = set()      # paths the file sets (filled in later)
+        self.set_paths = set()      # paths the file sets (set by generate())
+        self.ranks = 1              # MPI ranks of the real start
 
 
 # --------------------------------------------------------------------------
@@ -94,8 +96,10 @@ def pattern_kind(description):
 
 
 def pattern_accepts(description, value):
-    """Whether a deal.II pattern with this description could accept value
-    (generous: when unsure, say yes, so that a variant is dropped)."""
+    """Whether a deal.II pattern with this description accepts value. Numbers
+    follow the C++ stream grammar: no nan, inf, hexadecimal or trailing
+    text, and an overflow fails; unknown pattern kinds count as accepting,
+    so that a variant built on them is dropped."""
     inner = description.strip().lstrip("[").rstrip("]").strip()
     kind, _, rest = inner.partition(" ")
     value = value.strip()
@@ -493,7 +497,8 @@ def truncated(text, source, tree, rng, slot):
     last = data.rindex(b"end")
     for _ in range(100):
         if slot % 4 == 3:  # at a line boundary
-            cuts = [i + 1 for i in range(first, last) if data[i:i + 1] == b"\n"]
+            cuts = [i + 1 for i in range(first, last)
+                    if data[i:i + 1] == b"\n"]
             cut = rng.choice(cuts)
         else:              # anywhere, mostly mid-line
             cut = rng.randrange(first + 1, last + 3)

@@ -5,14 +5,17 @@ variants that are invalid by construction (fuzz_prm_mutations.py): deleted
 structural lines, keys set twice, misspelt parameter and subsection names,
 garbage, extreme, NaN/inf, non-positive and unit-carrying values, malformed
 spot lists, truncated files, binary junk, bad protocol steps and missing or
-malformed open-circuit potential tables. Every variant is run as `anodeless --validate FILE` and as a real
-start `anodeless --output DIR FILE` (half of the starts under
-`mpirun -np 2`). Each run must exit with code 1, without a crash or a
-timeout, with exactly one "anodeless: " message that names the file and the
-parameter path (or the line) that is wrong, and must leave no output folder.
+malformed open-circuit potential tables. Every variant is run as
+`anodeless --validate FILE` and as a real start `anodeless --output DIR
+FILE` (half of the starts under `mpirun -np 2`). Each run must exit with
+code 1, without a crash or a timeout, with exactly one "anodeless: "
+message that names the file and the parameter path (or the line) that is
+wrong, and must leave no output folder.
 
-Options besides those of cli_common: --findings DIR (where variants that
-fail a check are written to be reproduced; default WORK/findings) and
+Prints a summary line per mutation kind; WORK/messages.txt lists every
+variant with the message of its --validate run. Options besides those of
+cli_common: --findings DIR (where variants that fail a check are written,
+with a README on how to reproduce them; default WORK/findings) and
 --jobs N (runs at a time; default 4).
 """
 import sys
@@ -35,7 +38,7 @@ from cli_common import Checker, arguments, mpirun, run  # noqa: E402
 TIMEOUT = 20  # seconds per run
 CRASH_TEXT = ("Stacktrace", "Segmentation", "terminate called", "PETSC ERROR",
               "PETSc Error", "Process received signal", "MPI_ABORT",
-              "exited on signal", "dumped core")
+              "exited on signal", "dumped core", "ORTE_ERROR_LOG")
 
 args = arguments()
 extra = argparse.ArgumentParser()
@@ -50,7 +53,7 @@ start_time = time.monotonic()
 def timed_run(command, cwd):
     """(exit code or None on timeout, stdout, stderr). The command runs
     under coreutils timeout, which stops mpirun and its ranks together."""
-    for attempt in range(3):
+    for _ in range(3):
         try:
             code, out, err = run(["timeout", "-k", "5", str(TIMEOUT)] +
                                  command, cwd=cwd, timeout=TIMEOUT + 30)
@@ -82,7 +85,7 @@ variants = fuzz.generate(sources, tree)
 checker.check(len(variants) >= 200, f"only {len(variants)} variants")
 
 # Half of the real starts (every other variant of each kind) run on two
-# ranks.
+# ranks, the rest serially.
 per_kind = {}
 for variant in variants:
     number = per_kind.get(variant.kind, 0)
@@ -170,10 +173,12 @@ def problems_of(variant, mode, prm, result):
 
 
 def save_finding(variant, records):
+    """Write a variant that failed a check, with the files it refers to and
+    what went wrong, to be reproduced in its folder."""
     folder = os.path.join(findings, variant.name)
     if os.path.isdir(folder):
         shutil.rmtree(folder)
-    prm = materialise(variant, folder)
+    prm = os.path.basename(materialise(variant, folder))
     with open(os.path.join(folder, "README.txt"), "w") as f:
         f.write(f"kind: {variant.kind}\nfrom: {variant.source}\n"
                 f"change: {variant.what}\n")
@@ -181,10 +186,14 @@ def save_finding(variant, records):
             f.write(f"the message must name: '{variant.path}'\n")
         for mode, result, problems in records:
             command, code, out, err = result
-            shown = ["anodeless" if c == args.anodeless else c
-                     for c in command]
-            f.write(f"\n$ {' '.join(shown)}\n(run in the variant's folder; "
-                    f"file now {prm})\nexit code: {code}\n")
+            if mode == "validate":
+                again = f"anodeless --validate {prm}"
+            else:
+                again = f"anodeless --output out {prm}"
+                if variant.ranks > 1:
+                    again = f"mpirun -np {variant.ranks} --oversubscribe " + \
+                        again
+            f.write(f"\n$ cd {folder} && {again}\nexit code: {code}\n")
             f.write("problems:\n" + "".join(f"  - {p}\n" for p in problems))
             f.write("stderr:\n" + "".join(f"  | {line}\n"
                                           for line in err.splitlines()[:40]))
@@ -204,8 +213,12 @@ with concurrent.futures.ThreadPoolExecutor(options.jobs) as pool:
     results = {key: future.result() for key, future in futures.items()}
 
 summary = {}
+# Drop the findings of an earlier run (only folders named like variants).
+kinds = tuple(kind + "." for kind, _, _ in fuzz.GENERATORS)
 if os.path.isdir(findings):
-    shutil.rmtree(findings)
+    for name in os.listdir(findings):
+        if name.startswith(kinds):
+            shutil.rmtree(os.path.join(findings, name))
 log = open(os.path.join(args.work, "messages.txt"), "w")
 for variant in variants:
     prm = prm_paths[variant.name]
