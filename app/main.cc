@@ -9,6 +9,7 @@
 #include <anodeless/core/version.h>
 #include <anodeless/simulation.h>
 
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -154,6 +155,23 @@ main(int argc, char **argv)
       catch (const InputError &e)
         {
           error = format_input_error(e, cl.file);
+        }
+      catch (const std::exception &e)
+        {
+          error = "error in parameter file '" + cl.file +
+                  "': it could not be read (" + e.what() + ").";
+        }
+      // An output folder must be a folder (checked before anything is
+      // written; the folder itself is created by the run).
+      if (error.empty() && !cl.validate)
+        {
+          const std::string folder =
+            cl.output.empty() ? output_directory(*parameters) : cl.output;
+          if (std::filesystem::exists(folder) &&
+              !std::filesystem::is_directory(folder))
+            error = "the output folder '" + folder +
+                    "' exists and is not a folder. Give another 'Output/"
+                    "Directory' or --output.";
         }
     }
   error = dealii::Utilities::MPI::broadcast(world, error, 0);

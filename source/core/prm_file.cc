@@ -111,7 +111,41 @@ namespace anodeless
                        "the parameter file is empty. Start from a shipped "
                        "input such as parameter_files/patent_example.prm.");
 
+    if (text.size() >= 2 && ((static_cast<unsigned char>(text[0]) == 0xff &&
+                              static_cast<unsigned char>(text[1]) == 0xfe) ||
+                             (static_cast<unsigned char>(text[0]) == 0xfe &&
+                              static_cast<unsigned char>(text[1]) == 0xff)))
+      throw InputError("",
+                       "the file is UTF-16 encoded; save it as UTF-8 (or "
+                       "plain ASCII) text.",
+                       1);
+
     // Text only: printable ASCII or UTF-8, tabs and line breaks.
+    {
+      unsigned int line = 1;
+      for (std::size_t i = 0; i < text.size();)
+        {
+          const unsigned char c = text[i];
+          if (c == '\n')
+            ++line;
+          unsigned int length = c < 0x80         ? 1 :
+                                (c >> 5) == 0x6  ? 2 :
+                                (c >> 4) == 0xe  ? 3 :
+                                (c >> 3) == 0x1e ? 4 :
+                                                   0;
+          bool         valid  = length > 0 && i + length <= text.size();
+          for (unsigned int k = 1; valid && k < length; ++k)
+            valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+          if (!valid)
+            throw InputError("",
+                             "this line contains bytes that are not UTF-8 "
+                             "text (byte value " +
+                               std::to_string(int(c)) +
+                               "); a parameter file must be plain text.",
+                             line);
+          i += length;
+        }
+    }
     {
       unsigned int line = 1;
       for (const unsigned char c : text)
@@ -207,12 +241,19 @@ namespace anodeless
                            first_line);
       }
     if (!stack.empty())
-      throw InputError(join({}, stack.back()),
-                       "the subsection opened on line " +
-                         std::to_string(stack_lines.back()) +
-                         " is never closed: add an 'end' line (the file may "
-                         "be truncated).",
-                       stack_lines.back());
+      throw InputError(
+        file.subsection_entries.empty() ?
+          stack.back() :
+          [&] {
+            std::string path;
+            for (const auto &part : stack)
+              path += (path.empty() ? "" : "/") + part;
+            return path;
+          }(),
+        "the subsection opened on line " + std::to_string(stack_lines.back()) +
+          " is never closed: add an 'end' line (the file may "
+          "be truncated).",
+        stack_lines.back());
     return file;
   }
 

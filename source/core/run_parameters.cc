@@ -72,6 +72,7 @@ namespace anodeless
         "fraction and spot conductivity must both be positive): the "
         "current could not reach the anode current collector. Give a "
         "positive fraction, or remove the halide layer (thickness 0).");
+    check_spot_positions(dimension, stack, electrochemistry.halide);
     if (has_halide)
       SpotMap(dimension, stack, electrochemistry.halide); // throws if unusable
   }

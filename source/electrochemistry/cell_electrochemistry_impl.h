@@ -108,6 +108,11 @@ namespace anodeless
     /// (offset, slope per quadrature point), valid until the step changes.
     std::vector<std::vector<double>> surface_response;
     bool                             surface_response_valid = false;
+    /// Factors from the mechanics by cell and quadrature point (empty: 1)
+    /// and the pressure on each film face point [Pa].
+    std::vector<std::vector<double>> ionic_factor, electronic_factor,
+      contact_factor, film_pressure;
+
     /// Last reaction current per quadrature point: the start of the next
     /// local Newton iteration there.
     std::vector<std::vector<double>> reaction_guess;

@@ -158,22 +158,7 @@ namespace anodeless
                                   1 - c.transfer_coefficient,
                                   f};
     if (!c.ocp_file.empty())
-      {
-        std::ifstream      in(c.ocp_file);
-        std::ostringstream text;
-        text << in.rdbuf();
-        try
-          {
-            custom_ocp = std::make_unique<MonotoneTable>(
-              MonotoneTable::from_csv(text.str(), c.ocp_file));
-          }
-        catch (const std::invalid_argument &e)
-          {
-            throw InputError(
-              "Electrochemistry/Cathode/Open-circuit potential file",
-              std::string("the table cannot be used: ") + e.what());
-          }
-      }
+      custom_ocp = std::make_unique<MonotoneTable>(read_ocp_table(c.ocp_file));
     diffusivity =
       std::make_unique<Nmc811Diffusivity>(c.diffusivity_model,
                                           c.diffusivity,

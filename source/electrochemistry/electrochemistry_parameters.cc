@@ -2,8 +2,11 @@
 
 #include <anodeless/core/errors.h>
 #include <anodeless/electrochemistry/electrochemistry_parameters.h>
+#include <anodeless/materials/monotone_table.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace anodeless
 {
@@ -343,6 +346,43 @@ namespace anodeless
     prm.leave_subsection();
   }
 
+  MonotoneTable
+  read_ocp_table(const std::string &filename)
+  {
+    const std::string path =
+      "Electrochemistry/Cathode/Open-circuit potential file";
+    std::ifstream      in(filename, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in && !in.eof())
+      throw InputError(path, "the file '" + filename + "' cannot be read.");
+    try
+      {
+        const MonotoneTable table =
+          MonotoneTable::from_csv(text.str(), filename);
+        if (table.x_min() < 0 || table.x_max() > 1)
+          throw std::invalid_argument("Li fractions must lie in [0, 1]");
+        for (unsigned int k = 0; k <= 100; ++k)
+          {
+            const double x =
+              table.x_min() + (table.x_max() - table.x_min()) * k / 100;
+            const double u = table.value(x);
+            if (!(u > -1 && u < 10))
+              throw std::invalid_argument("potentials must lie between -1 "
+                                          "and 10 V");
+          }
+        return table;
+      }
+    catch (const std::invalid_argument &e)
+      {
+        throw InputError(path,
+                         std::string("the table cannot be used: ") + e.what() +
+                           ". It must hold rows 'x,U' (Li fraction, V vs Li) "
+                           "with x increasing; '#' lines and one header row "
+                           "are allowed.");
+      }
+  }
+
   void
   ElectrochemistryParameters::check(const unsigned int) const
   {
@@ -359,11 +399,22 @@ namespace anodeless
       throw InputError("Electrochemistry/Carbon layer/Ionic conductivity full",
                        "the conductivity of the full carbon is below that of "
                        "the empty one; lithiation raises it.");
-    if (!cathode.ocp_file.empty() &&
-        !std::filesystem::is_regular_file(cathode.ocp_file))
-      throw InputError("Electrochemistry/Cathode/Open-circuit potential file",
-                       "the file '" + cathode.ocp_file +
-                         "' does not exist. Give a CSV file with 'x,U' rows, "
-                         "or leave it empty for the built-in NMC811 table.");
+    if (!cathode.ocp_file.empty())
+      {
+        const std::string path =
+          "Electrochemistry/Cathode/Open-circuit potential file";
+        if (!std::filesystem::exists(cathode.ocp_file))
+          throw InputError(path,
+                           "the file '" + cathode.ocp_file +
+                             "' does not exist. Give a CSV file with 'x,U' "
+                             "rows, or leave it empty for the built-in "
+                             "NMC811 table.");
+        if (!std::filesystem::is_regular_file(cathode.ocp_file))
+          throw InputError(path,
+                           "'" + cathode.ocp_file +
+                             "' is not a regular file. Give a CSV file with "
+                             "'x,U' rows.");
+        read_ocp_table(cathode.ocp_file); // throws if it is not usable
+      }
   }
 } // namespace anodeless

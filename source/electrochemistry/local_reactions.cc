@@ -51,7 +51,8 @@ namespace anodeless
   ReactionResult
   CathodeReaction::solve(const double                              delta_phi,
                          const SphericalParticle::SurfaceResponse &surface,
-                         const double                              guess) const
+                         const double                              guess,
+                         const double contact_scale) const
   {
     const double F         = constants::faraday;
     const double cmax      = data.max_concentration;
@@ -60,7 +61,7 @@ namespace anodeless
     const double k         = data.rate_constant;
     const bool   symmetric = aa == 0.5 && ac == 0.5;
     // x(j) = (offset + slope f j / F) / cmax, decreasing in j.
-    const double flux_per_current = data.contact_fraction / F;
+    const double flux_per_current = data.contact_fraction * contact_scale / F;
     const double dx_dj            = surface.slope * flux_per_current / cmax;
 
     // Returns g(j), g'(j), and j0 B'(eta) for the derivative.
@@ -99,13 +100,15 @@ namespace anodeless
   CathodeReaction::advance(const double *c_old,
                            const double  dt,
                            const double  current,
-                           double       *c_new) const
+                           double       *c_new,
+                           const double  contact_scale) const
   {
     face_diffusivities(c_old);
     sphere.advance(c_old,
                    d_faces,
                    dt,
-                   data.contact_fraction * current / constants::faraday,
+                   data.contact_fraction * contact_scale * current /
+                     constants::faraday,
                    c_new);
   }
 

@@ -55,7 +55,8 @@ namespace anodeless
                                        "x2,y2' (3D).");
                   centre.push_back(v);
                 }
-              if (centre.size() != dim - 1)
+              if (dim == 1 ? (centre.empty() || centre.size() > 2) :
+                             centre.size() != dim - 1)
                 throw InputError(path,
                                  "the spot '" + item + "' has " +
                                    std::to_string(centre.size()) +
@@ -95,18 +96,30 @@ namespace anodeless
     }
   } // namespace
 
+  void
+  check_spot_positions(const unsigned int      dim,
+                       const StackParameters  &stack,
+                       const HalideParameters &halide)
+  {
+    if (!halide.spot_positions.empty())
+      spot_centres(dim, {{stack.lateral_width, stack.lateral_depth}}, halide);
+  }
+
   SpotMap::SpotMap(const unsigned int      dim,
                    const StackParameters  &stack,
                    const HalideParameters &halide)
   {
+    const std::array<double, 2> extent = {
+      {stack.lateral_width, stack.lateral_depth}};
     if (dim == 1)
       {
+        // Positions play no role in 1D, but a malformed list is an error in
+        // every dimension.
+        spot_centres(dim, extent, halide);
         fraction = halide.spot_area_fraction;
         conducting.assign(1, true);
         return;
       }
-    const std::array<double, 2> extent = {
-      {stack.lateral_width, stack.lateral_depth}};
     nx              = stack.lateral_cells;
     nz              = dim == 3 ? stack.depth_cells : 1;
     const double dx = extent[0] / nx, dz = extent[1] / nz;

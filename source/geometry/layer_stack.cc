@@ -194,9 +194,9 @@ namespace anodeless
       if (layers[r].thickness == 0)
         throw InputError(std::string("Stack/") + role_defaults[r].name +
                            "/Thickness",
-                         "the thickness is 0, but every cell needs a " +
-                           std::string(role_defaults[r].name) + ": " + why +
-                           " Give a positive thickness (in m).");
+                         "the thickness is 0, but every cell needs this "
+                         "layer: " +
+                           why + " Give a positive thickness (in m).");
     };
     require(LayerRole::anode_current_collector,
             "the bottom of the cell is grounded on it.");

@@ -6,6 +6,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <regex>
 #include <sstream>
 
@@ -19,6 +23,12 @@ namespace anodeless
       "until 0.05C', 'Rest for 1 hour' (currents as C-rates, mA/cm2 or "
       "A/m2; durations in s, min or h; several ends joined by 'or').";
 
+    std::regex
+    pattern(const std::string &expression)
+    {
+      return std::regex(expression, std::regex::icase);
+    }
+
     std::string
     lower(std::string s)
     {
@@ -30,26 +40,38 @@ namespace anodeless
 
     const std::string number = R"(([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?))";
 
+    /// The number matched by 'number', or NaN if it over- or underflows.
+    double
+    to_number(const std::string &text)
+    {
+      errno              = 0;
+      char        *end   = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (errno == ERANGE || end == text.c_str())
+        return std::numeric_limits<double>::quiet_NaN();
+      return value;
+    }
+
     bool
     parse_current(const std::string &text, CurrentSetting &current)
     {
       std::smatch m;
-      if (std::regex_match(text, m, std::regex("\\s*" + number + "\\s*c\\s*")))
-        current = {std::stod(m[1]), true};
+      if (std::regex_match(text, m, pattern("\\s*" + number + "\\s*c\\s*")))
+        current = {to_number(m[1]), true};
       else if (std::regex_match(text,
                                 m,
-                                std::regex("\\s*c\\s*/\\s*" + number + "\\s*")))
-        current = {1.0 / std::stod(m[1]), true};
+                                pattern("\\s*c\\s*/\\s*" + number + "\\s*")))
+        current = {1.0 / to_number(m[1]), true};
       else if (std::regex_match(text,
                                 m,
-                                std::regex("\\s*" + number +
-                                           "\\s*ma\\s*/\\s*cm\\^?2\\s*")))
-        current = {std::stod(m[1]) * 10.0, false};
+                                pattern("\\s*" + number +
+                                        "\\s*ma\\s*/\\s*cm\\^?2\\s*")))
+        current = {to_number(m[1]) * 10.0, false};
       else if (std::regex_match(text,
                                 m,
-                                std::regex("\\s*" + number +
-                                           "\\s*a\\s*/\\s*m\\^?2\\s*")))
-        current = {std::stod(m[1]), false};
+                                pattern("\\s*" + number +
+                                        "\\s*a\\s*/\\s*m\\^?2\\s*")))
+        current = {to_number(m[1]), false};
       else
         return false;
       return std::isfinite(current.value) && current.value > 0;
@@ -61,13 +83,13 @@ namespace anodeless
       std::smatch m;
       if (!std::regex_match(text,
                             m,
-                            std::regex(
+                            pattern(
                               "\\s*" + number +
                               "\\s*(s|sec|secs|second|seconds|min|mins|minute|"
                               "minutes|h|hr|hrs|hour|hours)\\s*")))
         return false;
-      const std::string unit = m[2];
-      const double      v    = std::stod(m[1]);
+      const std::string unit = lower(m[2]);
+      const double      v    = to_number(m[1]);
       seconds =
         unit[0] == 's' ? v : (unit[0] == 'm' ? 60 * v : constants::hour * v);
       return std::isfinite(seconds) && seconds > 0;
@@ -77,9 +99,9 @@ namespace anodeless
     parse_voltage(const std::string &text, double &volts)
     {
       std::smatch m;
-      if (!std::regex_match(text, m, std::regex("\\s*" + number + "\\s*v\\s*")))
+      if (!std::regex_match(text, m, pattern("\\s*" + number + "\\s*v\\s*")))
         return false;
-      volts = std::stod(m[1]);
+      volts = to_number(m[1]);
       return std::isfinite(volts) && volts > 0 && volts < 10;
     }
 
@@ -121,29 +143,37 @@ namespace anodeless
                          "' is not understood: " + why + ". " + step_forms);
     };
     ProtocolStep step;
-    step.text              = trim(original);
-    const std::string text = lower(step.text);
+    step.text               = trim(original);
+    const std::string &text = step.text;
 
     std::smatch m;
     std::string ends;
     if (std::regex_match(
           text,
           m,
-          std::regex(
-            R"((charge|discharge)\s+at\s+(.*?)\s*((?:for|until)\s.*)?)")))
+          pattern(R"((charge|discharge)\s+at\s+(.*?)\s*((?:for|until)\s.*)?)")))
       {
-        step.kind = m[1] == "charge" ? ProtocolStep::Kind::charge :
-                                       ProtocolStep::Kind::discharge;
+        step.kind = lower(m[1]) == "charge" ? ProtocolStep::Kind::charge :
+                                              ProtocolStep::Kind::discharge;
         if (!parse_current(m[2], step.current))
           return fail("'" + std::string(m[2]) +
                       "' is not a positive current (e.g. 0.1C, C/10, "
                       "0.4 mA/cm2, 4 A/m2)");
+        if (step.current.is_rate && step.current.value > 1000)
+          return fail("a rate above 1000C is outside what the model "
+                      "describes");
         ends = m[3];
       }
     else if (std::regex_match(
                text,
                m,
-               std::regex(R"(hold\s+at\s+(.*?v)\s*((?:for|until)\s.*)?)")))
+               pattern(R"(hold\s+at\s+[0-9.e+-]+\s*((?:for|until)\s.*)?)")))
+      return fail("the hold voltage needs its unit, as in 'Hold at 4.25 V "
+                  "until 0.05C'");
+    else if (std::regex_match(
+               text,
+               m,
+               pattern(R"(hold\s+at\s+(.*?v)\s*((?:for|until)\s.*)?)")))
       {
         step.kind = ProtocolStep::Kind::hold;
         if (!parse_voltage(m[1], step.hold_voltage))
@@ -153,7 +183,7 @@ namespace anodeless
       }
     else if (std::regex_match(text,
                               m,
-                              std::regex(R"(rest\s*((?:for|until)\s.*)?)")))
+                              pattern(R"(rest\s*((?:for|until)\s.*)?)")))
       {
         step.kind = ProtocolStep::Kind::rest;
         ends      = m[1];
@@ -163,18 +193,21 @@ namespace anodeless
                   "'Hold at' or 'Rest'");
 
     for (std::string clause :
-         split(std::regex_replace(ends, std::regex(R"(\s+or\s+)"), ";"), ";"))
+         split(std::regex_replace(ends, pattern(R"(\s+or\s+)"), ";"), ";"))
       {
         clause = trim(clause);
         if (clause.empty())
           continue;
-        if (clause.rfind("for ", 0) == 0)
+        const std::string head = lower(clause.substr(0, 6));
+        if (head.rfind("for ", 0) == 0)
           {
             if (!parse_duration(clause.substr(4), step.duration))
-              return fail("'" + clause + "' is not a duration");
+              return fail("'" + clause +
+                          "' is not a positive duration with a unit (s, min "
+                          "or h)");
             step.has_duration = true;
           }
-        else if (clause.rfind("until ", 0) == 0)
+        else if (head.rfind("until ", 0) == 0)
           {
             const std::string what = clause.substr(6);
             double            volts;
@@ -199,7 +232,9 @@ namespace anodeless
                           "' is neither a voltage nor a current");
           }
         else
-          return fail("'" + clause + "' should start with 'for' or 'until'");
+          return fail("an end condition should read 'for <duration>' or "
+                      "'until <voltage or current>', not '" +
+                      clause + "'");
       }
 
     if (!step.has_duration && !step.has_voltage_cutoff &&
@@ -290,7 +325,7 @@ namespace anodeless
     const auto later =
       parse_protocol_steps(cycle_steps, "Protocol/Cycle steps");
     if (cycles >= 1 && first.empty() && later.empty())
-      throw InputError("Protocol/Cycle steps",
+      throw InputError("Protocol/First cycle steps",
                        "there are no protocol steps: give 'First cycle steps' "
                        "or 'Cycle steps', or set 'Number of cycles' to 0.");
     if (cycles >= 2 && later.empty())

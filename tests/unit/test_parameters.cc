@@ -66,11 +66,11 @@ ANODELESS_TEST(parameter_errors)
      "'LiF', 'LiCl'"},
     {"subsection Stack\n subsection Cathode\n  set Thickness = 0\n end\nend\n",
      "Stack/Cathode/Thickness",
-     "needs a Cathode"},
+     "needs this layer"},
     {"subsection Stack\n subsection Separator\n  set Thickness = 0\n "
      "end\nend\n",
      "Stack/Separator/Thickness",
-     "needs a Separator"},
+     "needs this layer"},
     {"subsection Stack\n subsection Carbon layer\n  set Thickness = abc\n "
      "end\nend\n",
      "Stack/Carbon layer/Thickness",

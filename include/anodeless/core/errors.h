@@ -71,7 +71,7 @@ namespace anodeless
     if (error.line() > 0)
       where += ", line " + std::to_string(error.line());
     if (!error.parameter_path().empty())
-      where += std::string(", parameter '") + error.parameter_path() + "'" +
+      where += std::string(", at '") + error.parameter_path() + "'" +
                (error.line() == 0 ? " (default value)" : "");
     return where + ": " + error.what();
   }

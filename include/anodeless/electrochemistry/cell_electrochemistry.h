@@ -9,6 +9,7 @@ namespace anodeless
   struct RunParameters;
   class LayerStack;
   enum class LayerRole : unsigned char;
+  struct MechanicalCoupling;
   template <int dim>
   struct StackMesh;
 
@@ -154,6 +155,26 @@ namespace anodeless
     /// minus its mean over the bottom, trial state [V].
     double
     potential_drop(LayerRole role, unsigned int component) const;
+
+    /// NCM Li fraction (particle mean) by active cell index and quadrature
+    /// point (empty outside the cathode), committed state.
+    std::vector<std::vector<double>>
+    cathode_li_fraction() const;
+
+    /// Carbon filling by cell and quadrature point (empty outside the
+    /// carbon layer), committed state.
+    std::vector<std::vector<double>>
+    carbon_filling() const;
+
+    /// Li film thickness [m] by lower cell of a plating interface and face
+    /// quadrature point, committed state.
+    std::vector<std::vector<double>>
+    film_thickness() const;
+
+    /// Take the state of the mechanics into account from the next step on:
+    /// conductivities and contact after pressing, pressure on the films.
+    void
+    apply_mechanics(const MechanicalCoupling &coupling);
 
     /// One quadrature point of a reacting layer.
     struct ReactionSample

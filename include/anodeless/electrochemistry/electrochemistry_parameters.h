@@ -10,6 +10,13 @@ namespace dealii
 
 namespace anodeless
 {
+  class MonotoneTable;
+
+  /// Read an open-circuit potential table 'x,U'; throws InputError naming
+  /// 'Electrochemistry/Cathode/Open-circuit potential file' if unusable.
+  MonotoneTable
+  read_ocp_table(const std::string &filename);
+
   /// "Electrochemistry/Cathode": the homogenized NCM811 composite.
   struct CathodeParameters
   {

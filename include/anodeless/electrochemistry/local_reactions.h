@@ -64,7 +64,8 @@ namespace anodeless
     ReactionResult
     solve(double                                    delta_phi,
           const SphericalParticle::SurfaceResponse &surface,
-          double                                    guess = 0) const;
+          double                                    guess         = 0,
+          double                                    contact_scale = 1) const;
 
     /// Same, from the shells.
     ReactionResult
@@ -78,7 +79,8 @@ namespace anodeless
     advance(const double *c_old,
             double        dt,
             double        current,
-            double       *c_new) const;
+            double       *c_new,
+            double        contact_scale = 1) const;
 
     /// Surface Li fraction after the step with current density j.
     double

@@ -35,6 +35,13 @@ namespace anodeless
             const HalideParameters &halide);
   };
 
+  /// Check the syntax of 'Spot positions' (throws InputError); used even
+  /// when the halide layer is absent, where the positions play no role.
+  void
+  check_spot_positions(unsigned int            dim,
+                       const StackParameters  &stack,
+                       const HalideParameters &halide);
+
   /**
    * Mark the halide-layer cells that conduct electrons (material id
    * halide_spot_material_id) in a 2D/3D mesh. Returns the conducting area
