@@ -90,6 +90,8 @@ namespace anodeless
           << "output folder: " << output_dir << "\n\n";
     build_cell();
     report_stack();
+    press();
+    mount_in_fixture();
     start_time_series();
 
     const auto &protocol = parameters.protocol;
@@ -139,6 +141,95 @@ namespace anodeless
       mesh,
       parameters.protocol.temperature);
     electrochemistry->setup();
+    if (parameters.mechanics.enabled)
+      {
+        mechanics =
+          std::make_unique<CellMechanics<dim>>(parameters,
+                                               stack,
+                                               mesh,
+                                               parameters.protocol.temperature);
+        mechanics->setup();
+      }
+    films_before_step = electrochemistry->film_thickness();
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::press()
+  {
+    if (!mechanics || !parameters.mechanics.press_enabled)
+      return;
+    const auto &m = parameters.mechanics;
+    pcout << "press: " << m.press_pressure / 1e6 << " MPa isostatic for "
+          << m.press_duration / 60 << " min\n";
+    const double change                  = mechanics->press();
+    Json         result                  = Json::object();
+    result["pressure [Pa]"]              = m.press_pressure;
+    result["duration [s]"]               = m.press_duration;
+    result["stack thickness change [m]"] = change;
+    Json layers                          = Json::array();
+    pcout << "  stack thickness change " << change * 1e6 << " um\n"
+          << "  residual stress after unloading (MPa) and relative density:\n";
+    for (const auto &l : mechanics->layer_stresses())
+      {
+        Json entry                         = Json::object();
+        entry["layer"]                     = l.layer;
+        entry["max mean stress [Pa]"]      = l.max_hydrostatic;
+        entry["min mean stress [Pa]"]      = l.min_hydrostatic;
+        entry["max principal stress [Pa]"] = l.max_principal;
+        entry["mean relative density"]     = l.mean_relative_density;
+        layers.push_back(entry);
+        pcout << "    " << std::left << std::setw(27) << l.layer << std::right
+              << " mean " << std::setw(9) << std::setprecision(4)
+              << l.min_hydrostatic / 1e6 << " .. " << std::setw(9)
+              << l.max_hydrostatic / 1e6 << "  max principal " << std::setw(9)
+              << l.max_principal / 1e6 << "  D " << l.mean_relative_density
+              << "\n";
+      }
+    result["layers after unloading"] = layers;
+    run_summary["press"]             = result;
+    if (parameters.output.field_output_interval > 0)
+      {
+        const std::string record =
+          mechanics->write_fields(output_dir, "press", 0);
+        if (writer)
+          {
+            PvdRecord press_record;
+            press_record.add(0.0, record);
+            press_record.write(output_dir + "/press.pvd");
+          }
+      }
+    pcout << "\n";
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::mount_in_fixture()
+  {
+    if (!mechanics)
+      return;
+    mechanics->mount();
+    electrochemistry->apply_mechanics(mechanics->coupling());
+    const auto &m = parameters.mechanics;
+    pcout << "fixture: " << m.fixture << ", " << m.stack_pressure / 1e6
+          << " MPa, lateral " << m.lateral_constraint << "\n\n";
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::advance_mechanics(const double dt)
+  {
+    const auto films = electrochemistry->film_thickness();
+    if (mechanics)
+      {
+        mechanics->step(dt,
+                        electrochemistry->cathode_li_fraction(),
+                        electrochemistry->carbon_filling(),
+                        films_before_step,
+                        films);
+        electrochemistry->apply_mechanics(mechanics->coupling());
+      }
+    films_before_step = films;
   }
 
   template <int dim>
@@ -241,6 +332,19 @@ namespace anodeless
       columns.push_back("plated Li " + interface.name + " [um]");
     columns.push_back("plating focusing [-]");
     columns.push_back("Li inventory change [-]");
+    if (mechanics)
+      {
+        columns.push_back("stack pressure [MPa]");
+        columns.push_back("stack thickness change [um]");
+        columns.push_back("Li film pressure [MPa]");
+        for (const auto &layer : stack.layers())
+          {
+            columns.push_back("max mean stress " +
+                              std::string(role_name(layer.role)) + " [MPa]");
+            columns.push_back("max principal stress " +
+                              std::string(role_name(layer.role)) + " [MPa]");
+          }
+      }
     time_series =
       std::make_unique<CsvWriter>(output_dir + "/time_series.csv", columns);
   }
@@ -342,6 +446,7 @@ namespace anodeless
         retries = 0;
 
         electrochemistry->commit();
+        advance_mechanics(dt);
         t += dt;
         time += dt;
         ++time_step_number;
@@ -403,7 +508,16 @@ namespace anodeless
     entry["text"]            = step.text;
     entry["kind"]            = kind_name(step.kind);
     entry["end voltage [V]"] = electrochemistry->voltage();
-    entry["end time [s]"]    = time;
+    if (mechanics)
+      {
+        const double p                   = mechanics->stack_pressure();
+        entry["end stack pressure [Pa]"] = p;
+        if (step.kind == ProtocolStep::Kind::discharge)
+          cycle_pressures.second = p;
+        else if (step.kind != ProtocolStep::Kind::rest)
+          cycle_pressures.first = p;
+      }
+    entry["end time [s]"] = time;
     steps_json.push_back(entry);
     cycle_tally.charge += step_tally.charge;
     cycle_tally.discharge += step_tally.discharge;
@@ -444,11 +558,26 @@ namespace anodeless
     const double I = electrochemistry->current_density();
     const double V = electrochemistry->voltage();
     // Observables are reductions over the mesh: every rank evaluates them.
-    const LiInventory li         = electrochemistry->inventory();
-    const auto        interfaces = electrochemistry->interface_summaries();
-    const double      focusing   = electrochemistry->plating_focusing();
-    const double      filling    = electrochemistry->mean_carbon_filling();
-    const double      x          = electrochemistry->mean_cathode_fraction();
+    const LiInventory   li         = electrochemistry->inventory();
+    const auto          interfaces = electrochemistry->interface_summaries();
+    const double        focusing   = electrochemistry->plating_focusing();
+    const double        filling    = electrochemistry->mean_carbon_filling();
+    const double        x          = electrochemistry->mean_cathode_fraction();
+    std::vector<double> mechanical;
+    if (mechanics)
+      {
+        mechanical = {mechanics->stack_pressure() / 1e6,
+                      mechanics->thickness_change() * 1e6,
+                      mechanics->max_film_pressure() / 1e6};
+        for (const auto &l : mechanics->layer_stresses())
+          {
+            mechanical.push_back(l.max_hydrostatic / 1e6);
+            mechanical.push_back(l.max_principal / 1e6);
+            if (l.layer == role_name(LayerRole::separator))
+              max_separator_tension =
+                std::max(max_separator_tension, l.max_principal);
+          }
+      }
     if (!writer)
       return;
 
@@ -475,6 +604,7 @@ namespace anodeless
       row.push_back(s.mean_thickness * 1e6);
     row.push_back(focusing);
     row.push_back((li.total() - initial_inventory) / initial_inventory);
+    row.insert(row.end(), mechanical.begin(), mechanical.end());
     time_series->write_row({kind,
                             std::to_string(current_cycle),
                             std::to_string(step_number)},
@@ -524,6 +654,14 @@ namespace anodeless
         films.push_back(f);
       }
     entry["plated Li at cycle end"] = films;
+    if (mechanics)
+      {
+        entry["stack pressure at end of charge [Pa]"] = cycle_pressures.first;
+        entry["stack pressure at end of discharge [Pa]"] =
+          cycle_pressures.second;
+        entry["largest separator principal stress so far [Pa]"] =
+          max_separator_tension;
+      }
     cycles_json.push_back(entry);
     pcout << "cycle " << cycle << ": charge "
           << cycle_tally.charge / 3.6 / (mass * 1e3) << " mAh/g, discharge "
@@ -544,11 +682,21 @@ namespace anodeless
     if (parameters.output.field_output_interval == 0)
       return;
     const std::string record =
-      electrochemistry->write_fields(output_dir, field_index++, time);
+      electrochemistry->write_fields(output_dir, field_index, time);
+    const std::string stress_record =
+      mechanics ?
+        mechanics->write_fields(output_dir, "mechanics", field_index) :
+        "";
+    ++field_index;
     if (writer)
       {
         field_record.add(time, record);
         field_record.write(output_dir + "/fields.pvd");
+        if (mechanics)
+          {
+            mechanics_record.add(time, stress_record);
+            mechanics_record.write(output_dir + "/mechanics.pvd");
+          }
       }
   }
 

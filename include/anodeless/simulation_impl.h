@@ -9,9 +9,11 @@
 #include <anodeless/io/csv_writer.h>
 #include <anodeless/io/json.h>
 #include <anodeless/io/pvd_record.h>
+#include <anodeless/mechanics/cell_mechanics.h>
 #include <anodeless/protocol/protocol.h>
 
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -57,6 +59,20 @@ namespace anodeless
     void
     report_stack();
 
+    /// The fabrication press: isostatic load, hold, unload; reports the
+    /// residual stresses, densities and the thickness change.
+    void
+    press();
+
+    /// Put the pressed stack in its fixture at the preload.
+    void
+    mount_in_fixture();
+
+    /// Advance the mechanics over a committed time step and hand its
+    /// state to the electrochemistry (staggered coupling).
+    void
+    advance_mechanics(double dt);
+
     void
     start_time_series();
 
@@ -95,6 +111,12 @@ namespace anodeless
     LayerStack                                 stack;
     StackMesh<dim>                             mesh;
     std::unique_ptr<CellElectrochemistry<dim>> electrochemistry;
+    std::unique_ptr<CellMechanics<dim>>        mechanics;
+    std::vector<std::vector<double>>           films_before_step;
+    /// Largest principal stress in the separator so far [Pa] (> 0: tension).
+    double max_separator_tension = -std::numeric_limits<double>::max();
+    /// Stack pressure at the end of this cycle's charge and discharge [Pa].
+    std::pair<double, double> cycle_pressures{0, 0};
 
     double       time              = 0;
     unsigned int time_step_number  = 0;
@@ -112,7 +134,7 @@ namespace anodeless
     std::vector<double> cycle_discharge; ///< mAh/g per cycle
 
     std::unique_ptr<CsvWriter>            time_series;
-    PvdRecord                             field_record;
+    PvdRecord                             field_record, mechanics_record;
     unsigned int                          field_index = 0;
     Json                                  run_summary = Json::object();
     Json                                  steps_json  = Json::array();

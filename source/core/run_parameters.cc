@@ -49,6 +49,7 @@ namespace anodeless
     stack.declare(prm);
     materials.declare(prm);
     electrochemistry.declare(prm);
+    mechanics.declare(prm);
     protocol.declare(prm);
   }
 
@@ -59,6 +60,7 @@ namespace anodeless
     for (const auto role : all_layer_roles)
       materials.get(stack.layers[static_cast<unsigned int>(role)].material);
     electrochemistry.check(dimension);
+    mechanics.check();
     protocol.check();
 
     const bool has_halide =

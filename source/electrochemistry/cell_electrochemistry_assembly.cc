@@ -96,13 +96,21 @@ namespace anodeless
                 values[phi_e].get_function_values(ghosted, e_values);
                 values[phi_e].get_function_gradients(ghosted, e_gradients);
               }
-            const double sigma = electronic_conductivity[cell->material_id()];
-            const bool   reacts =
+            const double sigma_layer =
+              electronic_conductivity[cell->material_id()];
+            // Factors from the mechanics (pressing, contact), per point.
+            const auto factor = [&](const std::vector<std::vector<double>> &f,
+                                    const unsigned int                      q) {
+              return f.empty() || f[index].empty() ? 1.0 : f[index][q];
+            };
+            const bool reacts =
               role == LayerRole::cathode || role == LayerRole::carbon_layer;
             double rate_sum = 0;
             for (unsigned int q = 0; q < nq; ++q)
               {
-                double kappa = ionic_conductivity[cell->material_id()];
+                const double sigma = sigma_layer * factor(electronic_factor, q);
+                double       kappa = ionic_conductivity[cell->material_id()] *
+                               factor(ionic_factor, q);
                 double aj = 0, daj = 0;
                 if (role == LayerRole::carbon_layer)
                   {
@@ -130,18 +138,21 @@ namespace anodeless
                         response[0]  = s.offset;
                         response[1]  = s.slope;
                       }
-                    double    &guess = reaction_guess[index][q];
-                    const auto r     = cathode->solve(s_values[q] - e_values[q],
+                    const double contact = factor(contact_factor, q);
+                    double      &guess   = reaction_guess[index][q];
+                    const auto   r = cathode->solve(s_values[q] - e_values[q],
                                                   {response[0], response[1]},
-                                                  guess);
-                    guess            = r.current;
-                    aj               = cathode_specific_area * r.current;
-                    daj              = cathode_specific_area * r.derivative;
+                                                  guess,
+                                                  contact);
+                    guess          = r.current;
+                    aj  = cathode_specific_area * contact * r.current;
+                    daj = cathode_specific_area * contact * r.derivative;
                     if (store_states)
                       cathode->advance(shells,
                                        dt,
                                        r.current,
-                                       &cell_state_trial[index][q * n_shells]);
+                                       &cell_state_trial[index][q * n_shells],
+                                       contact);
                   }
                 rate_sum += aj * values.JxW(q);
                 if (store_states && reacts)
@@ -266,9 +277,17 @@ namespace anodeless
                                              state[face_slot::delta_phi],
                                              state[face_slot::nucleated] > 0.5};
             const double                 delta_phi = s_values[q] - e_values[q];
-            const auto                   r = plating->solve(delta_phi, old, dt);
-            const double                 j = r.faradaic + r.capacitive;
-            const double                 JxW = lower_face.JxW(q);
+            // Pressure on the film raises the Li chemical potential:
+            // eta = dphi + (Omega_Li p_Li - Omega_Li+ p_SE)/F, with p_SE
+            // taken equal to the normal pressure p_Li.
+            const double pressure =
+              film_pressure.empty() || film_pressure[index].empty() ?
+                0.0 :
+                film_pressure[index][q];
+            const auto r =
+              plating->solve(delta_phi, old, dt, pressure_shift * pressure);
+            const double j   = r.faradaic + r.capacitive;
+            const double JxW = lower_face.JxW(q);
             for (unsigned int k = 0; k < n; ++k)
               shape[k] = signed_shape(k, q);
             for (unsigned int k = 0; k < n; ++k)

@@ -112,6 +112,8 @@ namespace anodeless
     /// and the pressure on each film face point [Pa].
     std::vector<std::vector<double>> ionic_factor, electronic_factor,
       contact_factor, film_pressure;
+    /// (Omega_Li - Omega_Li+) / F [V/Pa]
+    double pressure_shift = 0;
 
     /// Last reaction current per quadrature point: the start of the next
     /// local Newton iteration there.

@@ -9,6 +9,8 @@
 
 #include <anodeless/core/constants.h>
 
+#include <anodeless/mechanics/cell_mechanics.h>
+
 #include "cell_electrochemistry_impl.h"
 
 namespace anodeless
@@ -380,6 +382,63 @@ namespace anodeless
                                values.JxW(q)});
         }
     return samples;
+  }
+
+  template <int dim>
+  std::vector<std::vector<double>>
+  CellElectrochemistry<dim>::cathode_li_fraction() const
+  {
+    const Impl                      &d = *impl;
+    const auto                      &c = d.echem.cathode;
+    std::vector<std::vector<double>> x(d.cell_state.size());
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          role_of_material_id(cell->material_id()) == LayerRole::cathode)
+        {
+          const auto &state = d.cell_state[cell->active_cell_index()];
+          for (unsigned int q = 0; q * c.shells < state.size(); ++q)
+            x[cell->active_cell_index()].push_back(
+              d.cathode->particle().mean(&state[q * c.shells]) /
+              c.max_concentration);
+        }
+    return x;
+  }
+
+  template <int dim>
+  std::vector<std::vector<double>>
+  CellElectrochemistry<dim>::carbon_filling() const
+  {
+    const Impl                      &d = *impl;
+    std::vector<std::vector<double>> theta(d.cell_state.size());
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          role_of_material_id(cell->material_id()) == LayerRole::carbon_layer)
+        theta[cell->active_cell_index()] =
+          d.cell_state[cell->active_cell_index()];
+    return theta;
+  }
+
+  template <int dim>
+  std::vector<std::vector<double>>
+  CellElectrochemistry<dim>::film_thickness() const
+  {
+    const Impl                      &d = *impl;
+    std::vector<std::vector<double>> h(d.face_state.size());
+    for (unsigned int c = 0; c < d.face_state.size(); ++c)
+      for (unsigned int q = 0; q * face_slot::size < d.face_state[c].size();
+           ++q)
+        h[c].push_back(d.face_state[c][q * face_slot::size + face_slot::film]);
+    return h;
+  }
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::apply_mechanics(const MechanicalCoupling &coupling)
+  {
+    impl->ionic_factor      = coupling.ionic_conductivity_factor;
+    impl->electronic_factor = coupling.electronic_conductivity_factor;
+    impl->contact_factor    = coupling.contact_factor;
+    impl->film_pressure     = coupling.film_pressure;
   }
 
   template class CellElectrochemistry<1>;

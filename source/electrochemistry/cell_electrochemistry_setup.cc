@@ -203,6 +203,9 @@ namespace anodeless
       p.double_layer_capacitance,
       ButlerVolmer{p.transfer_coefficient, 1 - p.transfer_coefficient, f}});
 
+    pressure_shift =
+      (p.molar_volume - parameters.mechanics.li_ion_molar_volume) /
+      constants::faraday;
     anode_rest_potential = stack.has(LayerRole::carbon_layer) ?
                              carbon->ocp(k.initial_filling) :
                              p.bare_rest_potential;

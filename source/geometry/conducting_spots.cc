@@ -147,12 +147,13 @@ namespace anodeless
     if (!centres.empty() && count == 0)
       throw InputError(
         "Electrochemistry/Halide layer/Spot size",
-        "no lateral mesh cell has its centre in a conducting spot: the spots "
-        "(" +
-          std::to_string(halide.spot_size * 1e6) +
-          " um) are smaller than the lateral cells (" +
+        "no lateral mesh cell has its centre inside a conducting spot (spot "
+        "size " +
+          std::to_string(halide.spot_size * 1e6) + " um, lateral cells " +
           std::to_string(dx * 1e6) +
-          " um). Use more 'Stack/Lateral cells' or larger spots.");
+          " um), so the halide layer would conduct no electrons. Use more "
+          "'Stack/Lateral cells' (cells well below the spot size) or larger "
+          "spots.");
   }
 
   template <int dim>

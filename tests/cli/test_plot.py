@@ -143,14 +143,19 @@ extended = os.path.join(args.work, "extended")
 shutil.copytree(short, extended, ignore=shutil.ignore_patterns("figures"))
 with open(os.path.join(short, "time_series.csv"), newline="") as f:
     rows = list(csv.reader(f))
-extra = ["stack pressure [MPa]", "margin dendrite length [-]",
-         "margin separator strain [-]"]
+# The run writes the stack pressure itself when the mechanics is on; margin
+# columns are added here.
+extra = [name for name in ("stack pressure [MPa]", "margin dendrite length [-]",
+                           "margin separator strain [-]")
+         if name not in rows[0]]
+values = {"stack pressure [MPa]": lambda k: f"{5 + 1e-3 * k:.6e}",
+          "margin dendrite length [-]": lambda k: f"{1 - 1e-3 * k:.6e}",
+          "margin separator strain [-]": lambda k: "0.5"}
 with open(os.path.join(extended, "time_series.csv"), "w", newline="") as f:
     writer = csv.writer(f, lineterminator="\n")
     writer.writerow(rows[0] + extra)
     for k, row in enumerate(rows[1:]):
-        writer.writerow(row + [f"{5 + 1e-3 * k:.6e}", f"{1 - 1e-3 * k:.6e}",
-                               "0.5"])
+        writer.writerow(row + [values[name](k) for name in extra])
     f.write(rows[1][0] + "," + rows[1][1])
 # Nucleation events of the summary are marked (in tab:red, a colour the
 # figure uses for nothing else).

@@ -3,6 +3,7 @@
 #include <anodeless/electrochemistry/electrochemistry_parameters.h>
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/materials/material_library.h>
+#include <anodeless/mechanics/mechanics_parameters.h>
 #include <anodeless/protocol/protocol.h>
 
 #include <memory>
@@ -50,6 +51,7 @@ namespace anodeless
     StackParameters            stack;
     MaterialLibrary            materials;
     ElectrochemistryParameters electrochemistry;
+    MechanicsParameters        mechanics;
     ProtocolParameters         protocol;
 
     /// The input file as read, and the full parameter set after parsing.

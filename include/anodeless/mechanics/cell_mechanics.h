@@ -1,0 +1,124 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace anodeless
+{
+  struct RunParameters;
+  class LayerStack;
+  enum class LayerRole : unsigned char;
+  template <int dim>
+  struct StackMesh;
+
+  /// Per-layer stress extremes of the current state [Pa].
+  struct LayerStress
+  {
+    std::string layer;
+    double      max_hydrostatic = 0; ///< largest mean stress (tension > 0)
+    double      min_hydrostatic = 0; ///< most compressive mean stress
+    double      max_principal   = 0; ///< largest principal stress
+    double      mean_relative_density = 1;
+  };
+
+  /// What the electrochemistry needs from the mechanics, by active cell
+  /// index and quadrature point (empty vectors: no change).
+  struct MechanicalCoupling
+  {
+    /// Factor on the electrolyte conductivity (separator, cathode) from the
+    /// relative density.
+    std::vector<std::vector<double>> ionic_conductivity_factor;
+    /// Factor on the carbon layer's electronic conductivity from pressing.
+    std::vector<std::vector<double>> electronic_conductivity_factor;
+    /// Factor on the NCM|electrolyte contact fraction.
+    std::vector<std::vector<double>> contact_factor;
+    /// Normal pressure on the Li film, by lower cell of a plating interface
+    /// and face quadrature point [Pa].
+    std::vector<std::vector<double>> film_pressure;
+  };
+
+  /**
+   * @brief Quasi-static small-strain mechanics of the stack: the fabrication
+   * press (isostatic, Heckel compaction of the porous layers, J2 plasticity
+   * of the metals), then, while cycling, the stack in its fixture with the
+   * chemical expansion of the NCM and the carbon and the plated Li films
+   * (bands whose normal growth relaxes by power-law creep).
+   *
+   * 2D is plane strain; in 1D the lateral strain is one unknown shared by
+   * all layers (bonded stack), fixed at zero when laterally confined.
+   */
+  template <int dim>
+  class CellMechanics
+  {
+  public:
+    CellMechanics(const RunParameters &parameters,
+                  const LayerStack    &stack,
+                  StackMesh<dim>      &mesh,
+                  double               temperature);
+    ~CellMechanics();
+
+    void
+    setup();
+
+    /// The fabrication press: load to the press pressure isostatically,
+    /// hold, unload. Returns the thickness change of the stack [m].
+    double
+    press();
+
+    /// Mount the pressed stack in its fixture at the preload.
+    void
+    mount();
+
+    /**
+     * One cycling time step (staggered after the electrochemistry):
+     * chemical eigenstrains from the given NCM Li fractions and carbon
+     * fillings (by cell and quadrature point), and the Li films' thickness
+     * before and after the step (by lower cell of a plating interface and
+     * face quadrature point) [m]. Plating adds to a film's mechanical
+     * thickness; stripping removes from it in proportion.
+     */
+    void
+    step(double                                  dt,
+         const std::vector<std::vector<double>> &ncm_li_fraction,
+         const std::vector<std::vector<double>> &carbon_filling,
+         const std::vector<std::vector<double>> &film_before,
+         const std::vector<std::vector<double>> &film_after);
+
+    /// Coupling data for the electrochemistry from the current state.
+    MechanicalCoupling
+    coupling() const;
+
+    /// Mean normal pressure on the top plate [Pa] (compression > 0).
+    double
+    stack_pressure() const;
+
+    /// Mean displacement of the top face relative to the start [m].
+    double
+    thickness_change() const;
+
+    /// Largest normal pressure on any Li film [Pa].
+    double
+    max_film_pressure() const;
+
+    std::vector<LayerStress>
+    layer_stresses() const;
+
+    /// Displacement, stress, strain, relative density and film fields.
+    std::string
+    write_fields(const std::string &directory,
+                 const std::string &name,
+                 unsigned int       index) const;
+
+    unsigned int
+    n_dofs() const;
+
+    /// Linear iterations of the last solve (0 for a direct solve).
+    unsigned int
+    last_linear_iterations() const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl;
+  };
+} // namespace anodeless

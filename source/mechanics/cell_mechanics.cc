@@ -1,0 +1,1116 @@
+#include <deal.II/base/quadrature_lib.h>
+
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/dofs/dof_tools.h>
+
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_system.h>
+#include <deal.II/fe/fe_values.h>
+
+#include <deal.II/grid/tria.h>
+
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <deal.II/numerics/data_out.h>
+
+#include <Epetra_MultiVector.h>
+#include <Teuchos_ParameterList.hpp>
+
+#include <anodeless/core/constants.h>
+#include <anodeless/core/errors.h>
+#include <anodeless/core/run_parameters.h>
+#include <anodeless/geometry/layer_stack.h>
+#include <anodeless/geometry/stack_mesh.h>
+#include <anodeless/materials/material_library.h>
+#include <anodeless/materials/monotone_table.h>
+#include <anodeless/mechanics/cell_mechanics.h>
+#include <anodeless/mechanics/constitutive.h>
+
+#include <cmath>
+#include <limits>
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  namespace
+  {
+    enum class Behaviour
+    {
+      elastic,
+      plastic,   ///< J2 (metals)
+      compacting ///< Heckel (porous layers)
+    };
+
+    /// 3D strain of a dim-dimensional symmetric gradient; in 1D the lateral
+    /// strain is the given value in both lateral directions (the thickness
+    /// axis is dim - 1 in both the dim-D and the 3D tensor).
+    template <int dim>
+    Strain
+    embed(const SymmetricTensor<2, dim> &e, const double lateral)
+    {
+      Strain e3;
+      for (unsigned int i = 0; i < dim; ++i)
+        for (unsigned int j = i; j < dim; ++j)
+          e3[i][j] = e[i][j];
+      if (dim == 1)
+        {
+          // thickness is axis 0; the two lateral axes are 1 and 2
+          e3[1][1] = lateral;
+          e3[2][2] = lateral;
+        }
+      return e3;
+    }
+
+    /// sym grad of shape function i, as a 3D strain.
+    template <int dim>
+    Strain
+    shape_strain(const FEValues<dim> &values,
+                 const unsigned int   i,
+                 const unsigned int   q)
+    {
+      const FEValuesExtractors::Vector u(0);
+      return embed<dim>(values[u].symmetric_gradient(i, q), 0.0);
+    }
+  } // namespace
+
+  template <int dim>
+  struct CellMechanics<dim>::Impl
+  {
+    Impl(const RunParameters &parameters,
+         const LayerStack    &stack,
+         StackMesh<dim>      &mesh,
+         double               temperature);
+
+    enum class Stage
+    {
+      press,
+      mounting,
+      cycling
+    };
+
+    const RunParameters       &parameters;
+    const MechanicsParameters &mech;
+    const LayerStack          &stack;
+    StackMesh<dim>            &mesh;
+    const double               temperature;
+    const MPI_Comm             comm;
+    const double               area;
+
+    DoFHandler<dim>                      dof_handler;
+    FESystem<dim>                        fe;
+    QGauss<dim>                          quadrature;
+    QGauss<dim - 1>                      face_quadrature;
+    IndexSet                             owned, relevant;
+    AffineConstraints<double>            constraints;
+    types::global_dof_index              plate_dof = numbers::invalid_dof_index;
+    std::vector<types::global_dof_index> side_dofs; ///< master per lateral axis
+
+    TrilinosWrappers::SparseMatrix matrix;
+    TrilinosWrappers::MPI::Vector  solution, ghosted;
+
+    // Materials by material id
+    std::array<Behaviour, n_layer_roles + 1>                    behaviour{};
+    std::array<Elasticity, n_layer_roles + 1>                   elasticity{};
+    std::array<double, n_layer_roles + 1>                       yield{};
+    std::array<const CompactionParameters *, n_layer_roles + 1> compaction{};
+
+    // State by active cell index and quadrature point
+    std::vector<std::vector<MaterialState>> state, state_trial;
+    std::vector<std::vector<double>>        eigen_volume; ///< trace
+    std::vector<std::vector<double>>        film_gap, film_gap_trial;
+    std::vector<std::vector<double>>        film_growth; ///< this step
+    std::vector<std::vector<Stress>>        stress;
+    std::vector<std::vector<double>>        opening; ///< compacts in tension
+    std::vector<bool>                       band_cell;
+
+    Stage         stage             = Stage::press;
+    double        load              = 0; ///< press pressure now [Pa]
+    double        lateral_load      = 0; ///< pressure on the lateral faces [Pa]
+    double        plate_reference   = 0;
+    double        lateral_strain    = 0; ///< 1D only
+    double        dt                = 0;
+    double        creep_factor      = 0;
+    unsigned int  linear_iterations = 0;
+    MonotoneTable ncm_volume;
+
+    void
+    set_materials();
+    void
+    distribute_dofs();
+    void
+    make_constraints();
+    /// Residual and tangent; with store, the trial states and stresses.
+    double
+    assemble(bool store, TrilinosWrappers::MPI::Vector &residual);
+    /// Newton on the displacement (and the 1D lateral strain). Returns the
+    /// number of iterations.
+    void
+    solve();
+    void
+    solve_displacement();
+    /// Translations and rotations at the locally owned unknowns, one mode
+    /// after the other (ML's layout).
+    std::vector<double> rigid_body_modes;
+    void
+    compute_rigid_body_modes();
+    /// Net lateral force per unit thickness (1D, per unit area of stack).
+    double
+    lateral_force();
+    void
+    commit();
+    Response
+    respond(unsigned int         material_id,
+            const Strain        &strain,
+            const MaterialState &old,
+            MaterialState       &updated) const;
+    double
+    top_displacement() const;
+  };
+
+  template <int dim>
+  CellMechanics<dim>::Impl::Impl(const RunParameters &parameters,
+                                 const LayerStack    &stack,
+                                 StackMesh<dim>      &mesh,
+                                 const double         temperature)
+    : parameters(parameters)
+    , mech(parameters.mechanics)
+    , stack(stack)
+    , mesh(mesh)
+    , temperature(temperature)
+    , comm(mesh.field_communicator)
+    , area(anodeless::lateral_area<dim>(parameters.stack))
+    , dof_handler(*mesh.triangulation)
+    , fe(FE_Q<dim>(1), dim)
+    , quadrature(2)
+    , face_quadrature(2)
+  {
+    std::vector<double> x, v;
+    for (const auto &[li, dv] : mech.ncm_volume_table())
+      {
+        x.push_back(li);
+        v.push_back(dv);
+      }
+    if (x.size() == 1)
+      {
+        x.push_back(x[0] + 1e-6);
+        v.push_back(v[0]);
+      }
+    ncm_volume   = MonotoneTable(x, v);
+    creep_factor = mech.li_creep_prefactor *
+                   std::exp(-mech.li_creep_activation /
+                            (constants::gas_constant * temperature));
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::Impl::set_materials()
+  {
+    for (unsigned int id = 0; id <= n_layer_roles; ++id)
+      {
+        const LayerRole role = role_of_material_id(id);
+        const Material &m    = parameters.materials.get(
+          parameters.stack.layers[static_cast<unsigned int>(role)].material);
+        elasticity[id] =
+          Elasticity::from_young_poisson(m.youngs_modulus, m.poisson_ratio);
+        yield[id]      = m.yield_stress;
+        compaction[id] = nullptr;
+        switch (role)
+          {
+            case LayerRole::anode_current_collector:
+            case LayerRole::lithiophilic_layer:
+            case LayerRole::cathode_current_collector:
+              behaviour[id] = Behaviour::plastic;
+              break;
+            case LayerRole::separator:
+              behaviour[id]  = Behaviour::compacting;
+              compaction[id] = &mech.separator;
+              break;
+            case LayerRole::cathode:
+              behaviour[id]  = Behaviour::compacting;
+              compaction[id] = &mech.cathode;
+              break;
+            case LayerRole::carbon_layer:
+              behaviour[id]  = Behaviour::compacting;
+              compaction[id] = &mech.carbon;
+              break;
+            default:
+              behaviour[id] = Behaviour::elastic;
+          }
+      }
+  }
+
+  template <int dim>
+  Response
+  CellMechanics<dim>::Impl::respond(const unsigned int   id,
+                                    const Strain        &strain,
+                                    const MaterialState &old,
+                                    MaterialState       &updated) const
+  {
+    switch (behaviour[id])
+      {
+        case Behaviour::plastic:
+          return J2Plasticity(elasticity[id],
+                              yield[id],
+                              mech.hardening_fraction * 9 *
+                                elasticity[id].bulk * elasticity[id].shear /
+                                (3 * elasticity[id].bulk +
+                                 elasticity[id].shear))
+            .respond(strain, old, updated);
+        case Behaviour::compacting:
+          return HeckelCompaction(elasticity[id],
+                                  compaction[id]->heckel_k,
+                                  compaction[id]->heckel_a,
+                                  compaction[id]->initial_relative_density)
+            .respond(strain, old, updated);
+        default:
+          {
+            updated = old;
+            Response r;
+            r.stress  = elasticity[id].stress(strain - old.plastic_strain);
+            r.tangent = elasticity[id].stiffness();
+            return r;
+          }
+      }
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::Impl::distribute_dofs()
+  {
+    dof_handler.distribute_dofs(fe);
+    owned    = dof_handler.locally_owned_dofs();
+    relevant = DoFTools::extract_locally_relevant_dofs(dof_handler);
+
+    // The top plate and the moving lateral faces are each represented by one
+    // unknown (the smallest index on the face), known on every rank.
+    const auto smallest = [&](const unsigned int boundary,
+                              const unsigned int component) {
+      ComponentMask mask(dim, false);
+      mask.set(component, true);
+      const IndexSet face =
+        DoFTools::extract_boundary_dofs(dof_handler, mask, {boundary});
+      types::global_dof_index local = std::numeric_limits<unsigned int>::max();
+      for (const auto i : face)
+        local = std::min<types::global_dof_index>(local, i);
+      return static_cast<types::global_dof_index>(
+        Utilities::MPI::min(static_cast<unsigned int>(local), comm));
+    };
+    plate_dof = smallest(boundary_ids::top, dim - 1);
+    relevant.add_index(plate_dof);
+    side_dofs.clear();
+    for (unsigned int d = 0; d + 1 < dim; ++d)
+      {
+        side_dofs.push_back(smallest(boundary_ids::lateral_x1 + 2 * d, d));
+        relevant.add_index(side_dofs.back());
+      }
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::Impl::make_constraints()
+  {
+    constraints.clear();
+    constraints.reinit(relevant);
+    const auto constrain_face = [&](const unsigned int            boundary,
+                                    const unsigned int            component,
+                                    const types::global_dof_index master) {
+      ComponentMask mask(dim, false);
+      mask.set(component, true);
+      const IndexSet face =
+        DoFTools::extract_boundary_dofs(dof_handler, mask, {boundary});
+      for (const auto i : face)
+        if (!constraints.is_constrained(i) && i != master)
+          {
+            constraints.add_line(i);
+            if (master != numbers::invalid_dof_index)
+              constraints.add_entry(i, master, 1.0);
+          }
+    };
+    // Bottom on rollers, symmetry planes at the lower lateral faces.
+    constrain_face(boundary_ids::bottom, dim - 1, numbers::invalid_dof_index);
+    for (unsigned int d = 0; d + 1 < dim; ++d)
+      constrain_face(boundary_ids::lateral_x0 + 2 * d,
+                     d,
+                     numbers::invalid_dof_index);
+    // Upper lateral faces: confined, or moving together (bonded stack).
+    const bool confined =
+      stage != Stage::press && mech.lateral_constraint == "confined";
+    for (unsigned int d = 0; d + 1 < dim; ++d)
+      {
+        constrain_face(boundary_ids::lateral_x1 + 2 * d,
+                       d,
+                       confined ? numbers::invalid_dof_index : side_dofs[d]);
+        if (confined && !constraints.is_constrained(side_dofs[d]))
+          constraints.add_line(side_dofs[d]);
+      }
+    // Top: free under the press and under a constant pressure; a rigid
+    // plate for a spring or a fixed gap.
+    if (stage != Stage::press && mech.fixture != "constant pressure")
+      {
+        constrain_face(boundary_ids::top, dim - 1, plate_dof);
+        if (stage == Stage::cycling && mech.fixture == "fixed gap" &&
+            !constraints.is_constrained(plate_dof))
+          constraints.add_line(plate_dof);
+      }
+    constraints.close();
+
+    DynamicSparsityPattern dsp(relevant);
+    DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
+    SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
+    matrix.reinit(owned, owned, dsp, comm);
+  }
+
+  template <int dim>
+  double
+  CellMechanics<dim>::Impl::assemble(const bool                     store,
+                                     TrilinosWrappers::MPI::Vector &residual)
+  {
+    ghosted  = solution;
+    matrix   = 0;
+    residual = 0;
+    FEValues<dim>                        values(fe,
+                         quadrature,
+                         update_values | update_gradients |
+                           update_quadrature_points | update_JxW_values);
+    FEFaceValues<dim>                    face_values(fe,
+                                  face_quadrature,
+                                  update_values | update_JxW_values);
+    const FEValuesExtractors::Vector     u(0);
+    const unsigned int                   n  = fe.n_dofs_per_cell();
+    const unsigned int                   nq = quadrature.size();
+    FullMatrix<double>                   local_matrix(n, n);
+    Vector<double>                       local_residual(n);
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<SymmetricTensor<2, dim>> strains(nq);
+    std::vector<Tensor<1, dim>>          face_u(face_quadrature.size());
+    std::vector<Strain>                  shape_strains(n);
+    double             lateral = 0; // 1D: integral of the lateral stress
+    const unsigned int axis    = dim - 1;
+
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          values.reinit(cell);
+          local_matrix   = 0;
+          local_residual = 0;
+          values[u].get_function_symmetric_gradients(ghosted, strains);
+          const unsigned int index  = cell->active_cell_index();
+          const unsigned int id     = cell->material_id();
+          const double       height = cell->extent_in_direction(dim - 1);
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              Strain strain =
+                embed<dim>(strains[q], lateral_strain) -
+                eigen_volume[index][q] / 3.0 * unit_symmetric_tensor<3>();
+              MaterialState updated;
+              Response      r;
+              if (band_cell[index])
+                {
+                  // Plated Li below this cell: elastic host with the film's
+                  // normal strain.
+                  updated  = state[index][q];
+                  double g = 0;
+                  r        = FilmBand(elasticity[id],
+                               height,
+                               creep_factor,
+                               mech.li_creep_exponent)
+                        .respond(strain - state[index][q].plastic_strain,
+                                 axis,
+                                 film_gap[index][q],
+                                 film_growth[index][q],
+                                 dt,
+                                 g);
+                  if (store)
+                    film_gap_trial[index][q] = g;
+                }
+              else
+                r = respond(id, strain, state[index][q], updated);
+              if (store)
+                {
+                  state_trial[index][q] = updated;
+                  stress[index][q]      = r.stress;
+                  opening[index][q] =
+                    behaviour[id] == Behaviour::compacting ?
+                      HeckelCompaction::opening(strain, updated) :
+                      0.0;
+                }
+              const double JxW = values.JxW(q);
+              if (dim == 1)
+                lateral += r.stress[1][1] * JxW;
+              for (unsigned int i = 0; i < n; ++i)
+                shape_strains[i] = shape_strain(values, i, q);
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  local_residual(i) += JxW * (r.stress * shape_strains[i]);
+                  const Stress Ci = r.tangent * shape_strains[i];
+                  for (unsigned int j = 0; j < n; ++j)
+                    local_matrix(i, j) += JxW * (Ci * shape_strains[j]);
+                }
+            }
+          // Loads on the faces: press pressure on the top and the upper
+          // lateral faces; the fixture on the top plate while cycling.
+          for (const unsigned int f : cell->face_indices())
+            {
+              if (!cell->at_boundary(f))
+                continue;
+              const unsigned int b        = cell->face(f)->boundary_id();
+              double             pressure = 0, stiffness = 0;
+              unsigned int       component = dim - 1;
+              if (b == boundary_ids::top)
+                {
+                  if (stage == Stage::press)
+                    pressure = load;
+                  else if (stage == Stage::mounting ||
+                           mech.fixture == "constant pressure")
+                    pressure = mech.stack_pressure;
+                  else if (mech.fixture == "spring")
+                    {
+                      pressure  = mech.stack_pressure;
+                      stiffness = mech.fixture_stiffness;
+                    }
+                }
+              else if (b == boundary_ids::lateral_x1 ||
+                       b == boundary_ids::lateral_y1)
+                {
+                  pressure  = lateral_load;
+                  component = (b - boundary_ids::lateral_x1) / 2;
+                }
+              else
+                continue;
+              if (pressure == 0 && stiffness == 0)
+                continue;
+              face_values.reinit(cell, f);
+              face_values[u].get_function_values(ghosted, face_u);
+              for (unsigned int q = 0; q < face_quadrature.size(); ++q)
+                {
+                  // t = -(p + k (u_n - u_ref)) n on the outer normal n.
+                  const double traction =
+                    pressure +
+                    stiffness * (face_u[q][component] - plate_reference);
+                  const double JxW = dim == 1 ? 1.0 : face_values.JxW(q);
+                  for (unsigned int i = 0; i < n; ++i)
+                    {
+                      const double vi = face_values[u].value(i, q)[component];
+                      local_residual(i) += JxW * traction * vi;
+                      for (unsigned int j = 0; j < n; ++j)
+                        local_matrix(i, j) +=
+                          JxW * stiffness * vi *
+                          face_values[u].value(j, q)[component];
+                    }
+                }
+            }
+          cell->get_dof_indices(dofs);
+          constraints.distribute_local_to_global(local_matrix,
+                                                 local_residual,
+                                                 dofs,
+                                                 matrix,
+                                                 residual);
+        }
+    matrix.compress(VectorOperation::add);
+    residual.compress(VectorOperation::add);
+    return Utilities::MPI::sum(lateral, comm);
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::Impl::solve_displacement()
+  {
+    TrilinosWrappers::MPI::Vector residual(owned, comm), update(owned, comm);
+    const double scale = std::max({load, mech.stack_pressure, 1e5}) * area;
+    linear_iterations  = 0;
+    for (unsigned int it = 0; it < 40; ++it)
+      {
+        assemble(false, residual);
+        const double norm = residual.l2_norm();
+        if (!std::isfinite(norm))
+          throw SolverFailure("the mechanics residual is not finite");
+        if (norm <= 1e-11 * scale && it > 0)
+          break;
+        update = 0;
+        residual *= -1.0;
+        const bool direct =
+          mech.linear_solver == "direct" ||
+          (mech.linear_solver == "auto" && dof_handler.n_dofs() < 20000);
+        SolverControl control(5000, 1e-12 * residual.l2_norm());
+        if (direct)
+          {
+            TrilinosWrappers::SolverDirect solver(control);
+            solver.solve(matrix, update, residual);
+          }
+        else
+          {
+            // Smoothed aggregation with all rigid-body modes (translations
+            // and rotations) as the near null space.
+            TrilinosWrappers::PreconditionAMG                 amg;
+            TrilinosWrappers::PreconditionAMG::AdditionalData data;
+            data.elliptic              = true;
+            data.higher_order_elements = false;
+            // Thin layers (250 nm against lateral cells of micrometres) make
+            // the operator anisotropic; symmetric Gauss-Seidel smoothing
+            // handles that better than Chebyshev (measured: 36 instead of 97
+            // iterations on 179k unknowns in 2D, doc/performance.md).
+            data.smoother_type   = "symmetric Gauss-Seidel";
+            data.smoother_sweeps = 2;
+            DoFTools::extract_constant_modes(dof_handler,
+                                             ComponentMask(dim, true),
+                                             data.constant_modes);
+            Teuchos::ParameterList              list;
+            std::unique_ptr<Epetra_MultiVector> translations;
+            data.set_parameters(list, translations, matrix);
+            if (dim > 1)
+              {
+                if (rigid_body_modes.empty())
+                  compute_rigid_body_modes();
+                list.set("null space: type", "pre-computed");
+                list.set("null space: dimension",
+                         static_cast<int>(
+                           rigid_body_modes.size() /
+                           std::max<std::size_t>(owned.n_elements(), 1)));
+                list.set("null space: vectors", rigid_body_modes.data());
+              }
+            amg.initialize(matrix, list);
+            SolverCG<TrilinosWrappers::MPI::Vector> solver(control);
+            solver.solve(matrix, update, residual, amg);
+            linear_iterations += control.last_step();
+          }
+        constraints.distribute(update);
+        solution += update;
+        // In the metals a residual row sums stiffnesses of 1e17 Pa/m times
+        // micrometres: it cannot fall far below round-off, so an update at
+        // round-off level of the displacement also ends the iteration.
+        if (update.linfty_norm() <=
+            1e-12 * std::max(solution.linfty_norm(), 1e-9))
+          break;
+        if (it == 39)
+          throw SolverFailure("the mechanics did not converge in 40 Newton "
+                              "iterations (residual " +
+                              std::to_string(norm / scale) + ")");
+      }
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::Impl::compute_rigid_body_modes()
+  {
+    const unsigned int n_modes = dim == 2 ? 3 : 6;
+    const unsigned int n       = owned.n_elements();
+    rigid_body_modes.assign(n_modes * n, 0.0);
+    std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
+    const auto                           support = fe.get_unit_support_points();
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() || cell->is_ghost())
+        {
+          cell->get_dof_indices(dofs);
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            {
+              if (!owned.is_element(dofs[i]))
+                continue;
+              const unsigned int row = owned.index_within_set(dofs[i]);
+              const unsigned int c   = fe.system_to_component_index(i).first;
+              // Vertex of this shape function (Q1: support points are
+              // vertices).
+              const Point<dim> x =
+                cell->vertex(fe.system_to_component_index(i).second);
+              (void)support;
+              rigid_body_modes[c * n + row] = 1.0; // translation c
+              if (dim == 2)
+                rigid_body_modes[2 * n + row] = c == 0 ? -x[1] : x[0];
+              else
+                {
+                  // rotations about x, y, z
+                  const double r[3][3] = {{0, -x[2 % dim], x[1 % dim]},
+                                          {x[2 % dim], 0, -x[0]},
+                                          {-x[1 % dim], x[0], 0}};
+                  for (unsigned int k = 0; k < 3; ++k)
+                    rigid_body_modes[(3 + k) * n + row] = r[k][c];
+                }
+            }
+        }
+  }
+
+  template <int dim>
+  double
+  CellMechanics<dim>::Impl::lateral_force()
+  {
+    TrilinosWrappers::MPI::Vector residual(owned, comm);
+    const double                  integral = assemble(false, residual);
+    return integral + lateral_load * stack.total_thickness();
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::Impl::solve()
+  {
+    const bool free_1d =
+      dim == 1 && (stage == Stage::press || mech.lateral_constraint == "free");
+    if (!free_1d)
+      {
+        if (dim == 1)
+          lateral_strain = 0;
+        solve_displacement();
+      }
+    else
+      {
+        // The lateral strain balances the lateral forces: the layers' lateral
+        // stresses integrated over the thickness equal -p_lateral H. The
+        // balance is monotone in the strain; secant iteration.
+        double e0 = lateral_strain, e1 = lateral_strain + 1e-6;
+        lateral_strain = e0;
+        solve_displacement();
+        double f0 = lateral_force();
+        for (unsigned int it = 0; it < 60; ++it)
+          {
+            lateral_strain = e1;
+            solve_displacement();
+            const double f1 = lateral_force();
+            const double scale =
+              std::max({lateral_load, mech.stack_pressure, 1e5}) *
+              stack.total_thickness();
+            if (std::abs(f1) <= 1e-11 * scale)
+              break;
+            const double e2 = e1 - f1 * (e1 - e0) / (f1 - f0);
+            e0              = e1;
+            f0              = f1;
+            e1              = e2;
+            if (it == 59)
+              throw SolverFailure("the lateral force balance of the stack did "
+                                  "not converge");
+          }
+      }
+    TrilinosWrappers::MPI::Vector residual(owned, comm);
+    assemble(true, residual);
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::Impl::commit()
+  {
+    state    = state_trial;
+    film_gap = film_gap_trial;
+  }
+
+  template <int dim>
+  double
+  CellMechanics<dim>::Impl::top_displacement() const
+  {
+    TrilinosWrappers::MPI::Vector g(owned, relevant, comm);
+    g = solution;
+    return g[plate_dof];
+  }
+
+  template <int dim>
+  CellMechanics<dim>::CellMechanics(const RunParameters &parameters,
+                                    const LayerStack    &stack,
+                                    StackMesh<dim>      &mesh,
+                                    const double         temperature)
+    : impl(std::make_unique<Impl>(parameters, stack, mesh, temperature))
+  {
+  }
+
+  template <int dim>
+  CellMechanics<dim>::~CellMechanics() = default;
+
+  template <int dim>
+  void
+  CellMechanics<dim>::setup()
+  {
+    Impl &d = *impl;
+    d.set_materials();
+    d.distribute_dofs();
+    const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
+    const unsigned int nq      = d.quadrature.size();
+    d.state.assign(n_cells, std::vector<MaterialState>(nq));
+    d.state_trial = d.state;
+    d.stress.assign(n_cells, std::vector<Stress>(nq));
+    d.opening.assign(n_cells, std::vector<double>(nq, 0.0));
+    d.eigen_volume.assign(n_cells, std::vector<double>(nq, 0.0));
+    d.film_gap.assign(n_cells, std::vector<double>(nq, 0.0));
+    d.film_gap_trial = d.film_gap;
+    d.film_growth    = d.film_gap;
+    d.band_cell.assign(n_cells, false);
+    d.solution.reinit(d.owned, d.comm);
+    d.ghosted.reinit(d.owned, d.relevant, d.comm);
+    d.stage = Impl::Stage::press;
+    d.make_constraints();
+  }
+
+  template <int dim>
+  double
+  CellMechanics<dim>::press()
+  {
+    Impl        &d = *impl;
+    const double p = d.parameters.mechanics.press_pressure;
+    if (d.parameters.mechanics.press_layers == "sliding")
+      {
+        // Layers not yet bonded, in a pouch under fluid pressure: every
+        // point is loaded hydrostatically to p and unloaded. Porous layers
+        // compact (Heckel), the rest unloads elastically; no stress is left.
+        // The pressed state is the stress-free reference of the bonded
+        // stack; the compaction history stays (density, largest pressure).
+        double change = 0;
+        for (const auto &layer : d.stack.layers())
+          {
+            const unsigned int id = static_cast<unsigned int>(layer.role);
+            if (d.compaction[id] == nullptr)
+              continue;
+            const HeckelCompaction law(
+              d.elasticity[id],
+              d.compaction[id]->heckel_k,
+              d.compaction[id]->heckel_a,
+              d.compaction[id]->initial_relative_density);
+            const double volumetric = law.volumetric_plastic_strain(p).first;
+            change += layer.thickness * (std::exp(volumetric / 3) - 1);
+          }
+        for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+          if (cell->is_locally_owned() &&
+              d.compaction[cell->material_id()] != nullptr)
+            for (auto &point : d.state[cell->active_cell_index()])
+              point.max_pressure = std::max(point.max_pressure, p);
+        d.state_trial = d.state;
+        return change;
+      }
+    // Bonded layers: the stack is loaded as one body on the mesh.
+    d.stage = Impl::Stage::press;
+    d.make_constraints();
+    d.dt                 = 0;
+    const unsigned int n = d.parameters.mechanics.press_steps;
+    // Load, then unload: the compaction laws are rate-independent, so the
+    // hold at full pressure changes nothing.
+    for (unsigned int k = 1; k <= 2 * n; ++k)
+      {
+        const double fraction = k <= n ? double(k) / n : double(2 * n - k) / n;
+        d.load                = fraction * p;
+        d.lateral_load        = d.load;
+        d.solve();
+        d.commit();
+      }
+    d.load = d.lateral_load = 0;
+    return d.top_displacement();
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::mount()
+  {
+    Impl &d        = *impl;
+    d.stage        = Impl::Stage::mounting;
+    d.lateral_load = 0;
+    d.make_constraints();
+    d.solve();
+    d.commit();
+    d.plate_reference = d.top_displacement();
+    d.stage           = Impl::Stage::cycling;
+    d.make_constraints();
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::step(const double                            dt,
+                           const std::vector<std::vector<double>> &x,
+                           const std::vector<std::vector<double>> &theta,
+                           const std::vector<std::vector<double>> &before,
+                           const std::vector<std::vector<double>> &after)
+  {
+    Impl        &d    = *impl;
+    const auto  &mech = d.parameters.mechanics;
+    const double eps_ncm =
+      d.parameters.electrochemistry.cathode.active_volume_fraction;
+    const double x0 = d.parameters.electrochemistry.cathode.initial_li_fraction;
+    d.dt            = dt;
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int i = cell->active_cell_index();
+          for (unsigned int q = 0; q < d.quadrature.size(); ++q)
+            {
+              double volume = 0;
+              if (!x[i].empty())
+                volume = eps_ncm *
+                         (d.ncm_volume.value(x[i][q]) - d.ncm_volume.value(x0));
+              else if (!theta[i].empty())
+                volume = mech.carbon_volume_change * theta[i][q];
+              d.eigen_volume[i][q] = volume;
+            }
+          // Film growth from the face below this cell (plating interface).
+          const unsigned int bottom = 2 * dim - 2;
+          std::fill(d.film_growth[i].begin(), d.film_growth[i].end(), 0.0);
+          if (!cell->at_boundary(bottom))
+            {
+              const unsigned int below =
+                cell->neighbor(bottom)->active_cell_index();
+              if (below < after.size() && !after[below].empty())
+                {
+                  d.band_cell[i] = true;
+                  // Cell quadrature points (lateral index, height index)
+                  // sit over face point (lateral index).
+                  const unsigned int nf = after[below].size();
+                  for (unsigned int q = 0; q < d.quadrature.size(); ++q)
+                    {
+                      const double h0 = before[below][q % nf];
+                      const double dh = after[below][q % nf] - h0;
+                      d.film_growth[i][q] =
+                        dh >= 0 ? dh :
+                                  (h0 > 0 ? dh * d.film_gap[i][q] / h0 : 0.0);
+                    }
+                }
+            }
+        }
+    d.solve();
+    d.commit();
+  }
+
+  template <int dim>
+  double
+  CellMechanics<dim>::stack_pressure() const
+  {
+    const Impl &d = *impl;
+    if (d.stage == Impl::Stage::press)
+      return d.load;
+    if (d.parameters.mechanics.fixture == "spring")
+      return d.parameters.mechanics.stack_pressure +
+             d.parameters.mechanics.fixture_stiffness *
+               (d.top_displacement() - d.plate_reference);
+    if (d.parameters.mechanics.fixture == "constant pressure")
+      return d.parameters.mechanics.stack_pressure;
+    // Fixed gap: the mean normal stress on the top cells.
+    double      force = 0, area = 0;
+    QGauss<dim> q(2);
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() && cell->at_boundary(2 * dim - 1) &&
+          cell->face(2 * dim - 1)->boundary_id() == boundary_ids::top)
+        for (unsigned int k = 0; k < q.size(); ++k)
+          {
+            const double w = cell->measure() * q.weight(k);
+            force -=
+              d.stress[cell->active_cell_index()][k][dim - 1][dim - 1] * w;
+            area += w;
+          }
+    force = Utilities::MPI::sum(force, d.comm);
+    area  = Utilities::MPI::sum(area, d.comm);
+    return force / area;
+  }
+
+  template <int dim>
+  double
+  CellMechanics<dim>::thickness_change() const
+  {
+    return impl->top_displacement();
+  }
+
+  template <int dim>
+  double
+  CellMechanics<dim>::max_film_pressure() const
+  {
+    const Impl &d = *impl;
+    double      p = 0;
+    for (unsigned int i = 0; i < d.band_cell.size(); ++i)
+      if (d.band_cell[i])
+        for (unsigned int q = 0; q < d.quadrature.size(); ++q)
+          if (d.film_gap[i][q] > 0)
+            p = std::max(p, -d.stress[i][q][dim - 1][dim - 1]);
+    return Utilities::MPI::max(p, d.comm);
+  }
+
+  template <int dim>
+  MechanicalCoupling
+  CellMechanics<dim>::coupling() const
+  {
+    const Impl        &d = *impl;
+    MechanicalCoupling c;
+    const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
+    c.ionic_conductivity_factor.assign(n_cells, {});
+    c.electronic_conductivity_factor.assign(n_cells, {});
+    c.contact_factor.assign(n_cells, {});
+    c.film_pressure.assign(n_cells, {});
+    const auto  &mech = d.parameters.mechanics;
+    const double dc   = mech.percolation_density;
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int i    = cell->active_cell_index();
+          const unsigned int id   = cell->material_id();
+          const LayerRole    role = role_of_material_id(id);
+          const unsigned int nq   = d.quadrature.size();
+          if (d.compaction[id] != nullptr)
+            {
+              const HeckelCompaction law(
+                d.elasticity[id],
+                d.compaction[id]->heckel_k,
+                d.compaction[id]->heckel_a,
+                d.compaction[id]->initial_relative_density);
+              const double d0 = d.compaction[id]->initial_relative_density;
+              for (unsigned int q = 0; q < nq; ++q)
+                {
+                  const double D =
+                    law.relative_density(d.state[i][q].max_pressure);
+                  const double ratio = (D - dc) / (d0 - dc);
+                  if (role != LayerRole::carbon_layer)
+                    c.ionic_conductivity_factor[i].push_back(
+                      std::pow(ratio, mech.percolation_exponent));
+                  if (role == LayerRole::cathode)
+                    c.contact_factor[i].push_back(
+                      std::min(1.0 / d.parameters.electrochemistry.cathode
+                                       .contact_fraction,
+                               std::pow(ratio, mech.contact_density_exponent)) *
+                      std::exp(-d.opening[i][q] / mech.contact_loss_strain));
+                  if (role == LayerRole::carbon_layer)
+                    c.electronic_conductivity_factor[i].push_back(
+                      std::pow(std::max(d.state[i][q].max_pressure, 1.0) /
+                                 mech.carbon_reference_pressure,
+                               mech.carbon_pressure_exponent));
+                }
+            }
+          // Film pressure on the face below a band cell.
+          if (d.band_cell[i] && !cell->at_boundary(2 * dim - 2))
+            {
+              const unsigned int below =
+                cell->neighbor(2 * dim - 2)->active_cell_index();
+              const unsigned int nf = d.face_quadrature.size();
+              c.film_pressure[below].assign(nf, 0.0);
+              for (unsigned int q = 0; q < nq; ++q)
+                c.film_pressure[below][q % nf] +=
+                  -d.stress[i][q][dim - 1][dim - 1] * nf / nq;
+            }
+        }
+    return c;
+  }
+
+  template <int dim>
+  std::vector<LayerStress>
+  CellMechanics<dim>::layer_stresses() const
+  {
+    const Impl              &d = *impl;
+    std::vector<LayerStress> result;
+    for (const auto &layer : d.stack.layers())
+      {
+        double max_h   = -std::numeric_limits<double>::max();
+        double min_h   = std::numeric_limits<double>::max();
+        double max_p   = -std::numeric_limits<double>::max();
+        double density = 0, volume = 0;
+        for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+          if (cell->is_locally_owned() &&
+              role_of_material_id(cell->material_id()) == layer.role &&
+              !d.band_cell[cell->active_cell_index()])
+            {
+              const unsigned int i  = cell->active_cell_index();
+              const unsigned int id = cell->material_id();
+              for (unsigned int q = 0; q < d.quadrature.size(); ++q)
+                {
+                  const Stress &s = d.stress[i][q];
+                  const double  h = trace(s) / 3;
+                  max_h           = std::max(max_h, h);
+                  min_h           = std::min(min_h, h);
+                  const auto e    = eigenvalues(s);
+                  max_p           = std::max(max_p, e[0]);
+                  double D        = 1;
+                  if (d.compaction[id] != nullptr)
+                    D = HeckelCompaction(
+                          d.elasticity[id],
+                          d.compaction[id]->heckel_k,
+                          d.compaction[id]->heckel_a,
+                          d.compaction[id]->initial_relative_density)
+                          .relative_density(d.state[i][q].max_pressure);
+                  density += D * cell->measure();
+                  volume += cell->measure();
+                }
+            }
+        LayerStress s;
+        s.layer                 = role_name(layer.role);
+        s.max_hydrostatic       = Utilities::MPI::max(max_h, d.comm);
+        s.min_hydrostatic       = -Utilities::MPI::max(-min_h, d.comm);
+        s.max_principal         = Utilities::MPI::max(max_p, d.comm);
+        density                 = Utilities::MPI::sum(density, d.comm);
+        volume                  = Utilities::MPI::sum(volume, d.comm);
+        s.mean_relative_density = volume > 0 ? density / volume : 1.0;
+        result.push_back(s);
+      }
+    return result;
+  }
+
+  template <int dim>
+  std::string
+  CellMechanics<dim>::write_fields(const std::string &directory,
+                                   const std::string &name,
+                                   const unsigned int index) const
+  {
+    const Impl        &d       = *impl;
+    const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
+    Vector<float>      pressure(n_cells), von_mises(n_cells), density(n_cells),
+      film(n_cells), plastic(n_cells);
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int i  = cell->active_cell_index();
+          const unsigned int id = cell->material_id();
+          const unsigned int nq = d.quadrature.size();
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              const Stress &s = d.stress[i][q];
+              pressure(i) += -trace(s) / 3 / nq;
+              von_mises(i) += std::sqrt(1.5) * deviator(s).norm() / nq;
+              plastic(i) += d.state[i][q].equivalent_plastic_strain / nq;
+              film(i) += d.film_gap[i][q] / nq;
+              density(i) +=
+                (d.compaction[id] == nullptr ?
+                   1.0 :
+                   HeckelCompaction(d.elasticity[id],
+                                    d.compaction[id]->heckel_k,
+                                    d.compaction[id]->heckel_a,
+                                    d.compaction[id]->initial_relative_density)
+                     .relative_density(d.state[i][q].max_pressure)) /
+                nq;
+            }
+        }
+    DataOut<dim> data_out;
+    data_out.attach_dof_handler(d.dof_handler);
+    TrilinosWrappers::MPI::Vector g(d.owned, d.relevant, d.comm);
+    g = d.solution;
+    std::vector<DataComponentInterpretation::DataComponentInterpretation>
+      vector(dim, DataComponentInterpretation::component_is_part_of_vector);
+    data_out.add_data_vector(g,
+                             std::vector<std::string>(dim, "displacement"),
+                             DataOut<dim>::type_dof_data,
+                             vector);
+    data_out.add_data_vector(pressure, "pressure_Pa");
+    data_out.add_data_vector(von_mises, "von_Mises_stress_Pa");
+    data_out.add_data_vector(plastic, "equivalent_plastic_strain");
+    data_out.add_data_vector(density, "relative_density");
+    data_out.add_data_vector(film, "Li_film_gap_m");
+    data_out.build_patches();
+    if (!d.mesh.writes_own_piece())
+      return "";
+    return data_out.write_vtu_with_pvtu_record(directory + "/",
+                                               name,
+                                               index,
+                                               d.comm,
+                                               5);
+  }
+
+  template <int dim>
+  unsigned int
+  CellMechanics<dim>::n_dofs() const
+  {
+    return impl->dof_handler.n_dofs();
+  }
+
+  template <int dim>
+  unsigned int
+  CellMechanics<dim>::last_linear_iterations() const
+  {
+    return impl->linear_iterations;
+  }
+
+  template class CellMechanics<1>;
+  template class CellMechanics<2>;
+  template class CellMechanics<3>;
+} // namespace anodeless

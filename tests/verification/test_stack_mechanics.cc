@@ -1,0 +1,284 @@
+// The stack's mechanics against closed forms: a layered elastic stack under
+// a normal pressure (laterally confined, and laterally free but bonded; 3D
+// biaxial formulas in 1D/3D, plane strain in 2D), a confined chemical
+// eigenstrain, and the pressure rise of a fixed gap or a spring fixture when
+// a Li film grows.
+#include <deal.II/grid/tria.h>
+
+#include <anodeless/core/run_parameters.h>
+#include <anodeless/geometry/layer_stack.h>
+#include <anodeless/geometry/stack_mesh.h>
+#include <anodeless/mechanics/cell_mechanics.h>
+
+#include <testing.h>
+
+#include <cmath>
+
+using namespace anodeless;
+using namespace anodeless::testing;
+
+namespace
+{
+  template <int dim>
+  struct MechanicsFixture
+  {
+    explicit MechanicsFixture(const std::string &prm,
+                              const unsigned int refinements = 0)
+      : parameters(parse_run_parameters(prm, "test.prm", dim))
+      , stack(parameters->stack)
+      , mesh(MPI_COMM_WORLD)
+    {
+      make_stack_mesh(*mesh.triangulation, stack, parameters->stack);
+      mesh.triangulation->refine_global(refinements);
+      mechanics =
+        std::make_unique<CellMechanics<dim>>(*parameters, stack, mesh, 318.15);
+      mechanics->setup();
+    }
+    std::unique_ptr<RunParameters>      parameters;
+    LayerStack                          stack;
+    StackMesh<dim>                      mesh;
+    std::unique_ptr<CellMechanics<dim>> mechanics;
+  };
+
+  std::string
+  mechanics_input(const std::string &fixture,
+                  const std::string &lateral,
+                  const std::string &extra = "")
+  {
+    return "subsection Mechanics\n subsection Press\n  set Enabled = false\n"
+           " end\n subsection Fixture\n  set Type = " +
+           fixture +
+           "\n  set Stack pressure = 10e6\n  set Lateral constraint = " +
+           lateral + "\n end\nend\n" +
+           (extra.empty() ?
+              "subsection Stack\n set Lateral cells = 4\n set Depth cells = 4\n"
+              "end\nsubsection Electrochemistry\n subsection Halide layer\n"
+              "  set Spot size = 10e-6\n end\nend\n" :
+              extra);
+  }
+
+  struct Layer
+  {
+    double h, E, nu;
+  };
+
+  std::vector<Layer>
+  layers_of(const RunParameters &p, const LayerStack &stack)
+  {
+    std::vector<Layer> result;
+    for (const auto &l : stack.layers())
+      {
+        const auto &m = p.materials.get(l.material);
+        result.push_back({l.thickness, m.youngs_modulus, m.poisson_ratio});
+      }
+    return result;
+  }
+
+  template <int dim>
+  void
+  check_pressed_stack(const bool confined)
+  {
+    MechanicsFixture<dim> f(
+      mechanics_input("constant pressure", confined ? "confined" : "free"));
+    f.mechanics->mount();
+    const double p      = 10e6;
+    const auto   layers = layers_of(*f.parameters, f.stack);
+    // Common lateral strain of the free, bonded stack.
+    double lateral = 0;
+    if (!confined)
+      {
+        double num = 0, den = 0;
+        for (const auto &l : layers)
+          {
+            const double lambda = l.E * l.nu / ((1 + l.nu) * (1 - 2 * l.nu));
+            const double mu     = l.E / (2 * (1 + l.nu));
+            if (dim == 2)
+              {
+                num += l.h * lambda / (lambda + 2 * mu);
+                den += l.h * 4 * mu * (lambda + mu) / (lambda + 2 * mu);
+              }
+            else
+              {
+                num += l.h * l.nu / (1 - l.nu);
+                den += l.h * l.E / (1 - l.nu);
+              }
+          }
+        lateral = p * num / den;
+      }
+    double     thickness_change = 0;
+    const auto computed         = f.mechanics->layer_stresses();
+    for (unsigned int i = 0; i < layers.size(); ++i)
+      {
+        const auto  &l      = layers[i];
+        const double lambda = l.E * l.nu / ((1 + l.nu) * (1 - 2 * l.nu));
+        const double mu     = l.E / (2 * (1 + l.nu));
+        double       mean = 0, normal_strain = 0;
+        if (dim == 2)
+          {
+            // Plane strain: eps_zz = 0.
+            normal_strain = (-p - lambda * lateral) / (lambda + 2 * mu);
+            const double sx =
+              lambda * (lateral + normal_strain) + 2 * mu * lateral;
+            const double sz = lambda * (lateral + normal_strain);
+            mean            = (sx - p + sz) / 3;
+          }
+        else
+          {
+            const double sl = (l.E * lateral - l.nu * p) / (1 - l.nu);
+            normal_strain   = (-p - 2 * l.nu * sl) / l.E;
+            mean            = (2 * sl - p) / 3;
+          }
+        thickness_change += l.h * normal_strain;
+        check_relative(computed[i].max_hydrostatic,
+                       mean,
+                       1e-8,
+                       computed[i].layer + " mean stress (max)");
+        check_relative(computed[i].min_hydrostatic,
+                       mean,
+                       1e-8,
+                       computed[i].layer + " mean stress (min)");
+      }
+    check_relative(f.mechanics->thickness_change(),
+                   thickness_change,
+                   1e-8,
+                   "thickness change");
+    log() << dim << "D " << (confined ? "confined" : "free")
+          << ": thickness change " << thickness_change * 1e9 << " nm\n";
+  }
+
+  template <int dim>
+  double
+  film_pressure_rise(const std::string &fixture,
+                     const unsigned int carbon_cells)
+  {
+    const std::string prm =
+      "subsection Mechanics\n subsection Press\n  set Enabled = false\n end\n"
+      " subsection Fixture\n  set Type = " +
+      fixture +
+      "\n  set Stack pressure = 10e6\n  set Lateral constraint = confined\n"
+      "  set Stiffness = 2e11\n end\n subsection Li metal\n"
+      "  set Creep prefactor = 0\n end\nend\n"
+      "subsection Stack\n subsection Carbon layer\n  set Minimum cells = " +
+      std::to_string(carbon_cells) +
+      "\n end\n set Maximum cell height = 1e-3\nend\n";
+    MechanicsFixture<dim> f(prm);
+    f.mechanics->mount();
+    const double before = f.mechanics->stack_pressure();
+    // A uniform 50 nm film between the halide layer and the carbon (small
+    // enough that every layer stays elastic).
+    const double       h       = 50e-9;
+    const unsigned int n_cells = f.mesh.triangulation->n_active_cells();
+    std::vector<std::vector<double>> empty(n_cells), films_before(n_cells),
+      films_after(n_cells);
+    for (const auto &cell : f.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          cell->material_id() ==
+            static_cast<unsigned int>(LayerRole::halide_layer) &&
+          !cell->at_boundary(2 * dim - 1) &&
+          cell->neighbor(2 * dim - 1)->material_id() ==
+            static_cast<unsigned int>(LayerRole::carbon_layer))
+        {
+          films_before[cell->active_cell_index()].assign(dim == 1 ?
+                                                           1 :
+                                                           (dim == 2 ? 2 : 4),
+                                                         0.0);
+          films_after[cell->active_cell_index()].assign(dim == 1 ?
+                                                          1 :
+                                                          (dim == 2 ? 2 : 4),
+                                                        h);
+        }
+    f.mechanics->step(1.0, empty, empty, films_before, films_after);
+    const double rise       = f.mechanics->stack_pressure() - before;
+    double       compliance = 0;
+    for (const auto &l : layers_of(*f.parameters, f.stack))
+      compliance += l.h * (1 + l.nu) * (1 - 2 * l.nu) / (l.E * (1 - l.nu));
+    const double k        = fixture == "spring" ? 2e11 : 0.0;
+    const double expected = h / (compliance + (k > 0 ? 1 / k : 0.0));
+    check_relative(rise,
+                   expected,
+                   1e-8,
+                   fixture + " pressure rise (" + std::to_string(carbon_cells) +
+                     " carbon cells)");
+    log() << dim << "D " << fixture << ": pressure rise " << rise / 1e6
+          << " MPa for a 50 nm film (closed form " << expected / 1e6 << ")\n";
+    return rise;
+  }
+} // namespace
+
+ANODELESS_TEST(layered_stack_confined)
+{
+  check_pressed_stack<1>(true);
+  check_pressed_stack<2>(true);
+  check_pressed_stack<3>(true);
+}
+
+ANODELESS_TEST(layered_stack_free_bonded)
+{
+  check_pressed_stack<1>(false);
+  check_pressed_stack<2>(false);
+  check_pressed_stack<3>(false);
+}
+
+ANODELESS_TEST(film_pressure_rise)
+{
+  for (const std::string fixture : {"fixed gap", "spring"})
+    {
+      const double coarse = film_pressure_rise<1>(fixture, 3);
+      const double fine   = film_pressure_rise<1>(fixture, 12);
+      // The film is a band of the first carbon cell: its thickness does not
+      // matter.
+      check_relative(fine, coarse, 1e-8, fixture + ": band independence");
+      film_pressure_rise<2>(fixture, 3);
+    }
+}
+
+namespace
+{
+  // CG + algebraic multigrid iterations of the displacement solve on a mesh
+  // of the stack and three uniform refinements of it.
+  template <int dim>
+  void
+  check_multigrid_iterations()
+  {
+    std::vector<unsigned int> iterations;
+    for (unsigned int level = (dim == 2 ? 2 : 1); level < (dim == 2 ? 6 : 3);
+         ++level)
+      {
+        const std::string prm =
+          mechanics_input("constant pressure",
+                          "confined",
+                          // lateral cells of 2.5 um: aspect ratio 10 at the
+                          // 250 nm halide layer
+                          "subsection Stack\n set Lateral cells = 2\n"
+                          " set Depth cells = 2\n set Lateral width = 5e-6\n"
+                          " set Lateral depth = 5e-6\nend\n") +
+          "subsection Mechanics\n set Linear solver = iterative\nend\n" +
+          "subsection Electrochemistry\n subsection Halide layer\n"
+          "  set Spot size = 5e-6\n end\nend\n";
+        MechanicsFixture<dim> f(prm, level);
+        f.mechanics->mount();
+        iterations.push_back(f.mechanics->last_linear_iterations());
+        log() << dim << "D, " << f.mechanics->n_dofs()
+              << " unknowns: " << iterations.back() << " CG iterations\n";
+      }
+    // Growth from one refinement to the next, on the finest meshes.
+    const double growth = double(iterations.back()) /
+                          std::max(1u, iterations[iterations.size() - 2]);
+    log() << "growth over the last refinement " << growth << ", over all "
+          << double(iterations.back()) / std::max(1u, iterations.front())
+          << "\n";
+    check(growth <= 1.3,
+          "AMG iterations grow by " + describe(growth) +
+            " from one refinement to the next");
+  }
+} // namespace
+
+ANODELESS_TEST(elasticity_multigrid_2d)
+{
+  check_multigrid_iterations<2>();
+}
+
+ANODELESS_TEST(elasticity_multigrid_3d)
+{
+  check_multigrid_iterations<3>();
+}
