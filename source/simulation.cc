@@ -95,14 +95,15 @@ namespace anodeless
     start_time_series();
 
     const auto &protocol = parameters.protocol;
-    for (unsigned int cycle = 1; cycle <= protocol.cycles; ++cycle)
+    for (unsigned int cycle = 1; cycle <= protocol.cycles && !shorted; ++cycle)
       {
         for (const auto &step : protocol.steps_of_cycle(cycle))
-          run_protocol_step(step, cycle);
+          if (!shorted)
+            run_protocol_step(step, cycle);
         finish_cycle(cycle);
       }
     write_fields();
-    run_summary["status"] = "completed";
+    run_summary["status"] = shorted ? "short" : "completed";
     const double wall     = std::chrono::duration<double>(
                           std::chrono::steady_clock::now() - wall_start)
                           .count();
@@ -213,6 +214,56 @@ namespace anodeless
     const auto &m = parameters.mechanics;
     pcout << "fixture: " << m.fixture << ", " << m.stack_pressure / 1e6
           << " MPa, lateral " << m.lateral_constraint << "\n\n";
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::check_short_circuit(const unsigned int cycle)
+  {
+    const auto &sc = parameters.short_circuit;
+    if (!sc.enabled)
+      return;
+    double density  = parameters.mechanics.separator.initial_relative_density;
+    double pressure = 0;
+    if (mechanics)
+      {
+        for (const auto &l : mechanics->layer_stresses())
+          if (l.layer == role_name(LayerRole::separator))
+            density = l.mean_relative_density;
+        pressure = mechanics->stack_pressure();
+      }
+    const auto &li = parameters.mechanics;
+    margins        = evaluate_short_circuit(
+      sc,
+      electrochemistry->contact_statistics(),
+      density,
+      parameters.protocol.temperature,
+      pressure,
+      dim == 1 ? parameters.electrochemistry.halide.spot_area_fraction : 1.0,
+      parameters.electrochemistry.plating.molar_volume,
+      li.li_creep_prefactor *
+        std::exp(-li.li_creep_activation /
+                 (constants::gas_constant * parameters.protocol.temperature)),
+      li.li_creep_exponent);
+    electrochemistry->set_soft_short(margins.soft_short_conductance);
+    for (unsigned int k = 0; k < ShortCircuitMargins::n; ++k)
+      cycle_smallest_margin[k] =
+        std::min(cycle_smallest_margin[k], margins.margin[k]);
+    const unsigned int failed = margins.failed();
+    if (failed < ShortCircuitMargins::n)
+      {
+        shorted                      = true;
+        Json record                  = Json::object();
+        record["criterion"]          = ShortCircuitMargins::names[failed];
+        record["time [s]"]           = time;
+        record["cycle"]              = cycle;
+        record["step"]               = step_number;
+        record["location"]           = margins.location[failed];
+        run_summary["short circuit"] = record;
+        pcout << "  SHORT CIRCUIT at t = " << time << " s (cycle " << cycle
+              << "): " << ShortCircuitMargins::names[failed] << ", "
+              << margins.location[failed] << "\n";
+      }
   }
 
   template <int dim>
@@ -332,6 +383,12 @@ namespace anodeless
       columns.push_back("plated Li " + interface.name + " [um]");
     columns.push_back("plating focusing [-]");
     columns.push_back("Li inventory change [-]");
+    if (parameters.short_circuit.enabled)
+      {
+        for (const auto *name : ShortCircuitMargins::names)
+          columns.push_back(std::string("margin ") + name + " [-]");
+        columns.push_back("soft short conductance [S/m2]");
+      }
     if (mechanics)
       {
         columns.push_back("stack pressure [MPa]");
@@ -450,6 +507,7 @@ namespace anodeless
         t += dt;
         time += dt;
         ++time_step_number;
+        check_short_circuit(cycle);
         record_time_step(step, dt);
 
         if (g[2] <= tolerance[2])
@@ -473,7 +531,8 @@ namespace anodeless
                 pcout << "  Li nucleates at t = " << time << " s\n";
               }
           }
-        finished = (step.has_voltage_cutoff && g[0] <= tolerance[0]) ||
+        finished = shorted ||
+                   (step.has_voltage_cutoff && g[0] <= tolerance[0]) ||
                    (step.has_current_cutoff && g[1] <= tolerance[1]) ||
                    (step.has_duration && t >= step.duration * (1 - 1e-12));
 
@@ -604,6 +663,11 @@ namespace anodeless
       row.push_back(s.mean_thickness * 1e6);
     row.push_back(focusing);
     row.push_back((li.total() - initial_inventory) / initial_inventory);
+    if (parameters.short_circuit.enabled)
+      {
+        row.insert(row.end(), margins.margin.begin(), margins.margin.end());
+        row.push_back(margins.soft_short_conductance);
+      }
     row.insert(row.end(), mechanical.begin(), mechanical.end());
     time_series->write_row({kind,
                             std::to_string(current_cycle),
@@ -639,10 +703,20 @@ namespace anodeless
         100 * cycle_tally.discharge / cycle_tally.charge :
         0.0;
     cycle_discharge.push_back(cycle_tally.discharge / 3.6 / (mass * 1e3));
-    entry["retention [%]"] =
-      cycle_discharge.front() > 0 ?
-        100 * cycle_discharge.back() / cycle_discharge.front() :
-        0.0;
+    // Retention relative to the first cycle of 'Cycle steps' (cycle 2 after
+    // a formation cycle with its own steps).
+    const bool formation =
+      !parse_protocol_steps(parameters.protocol.first_cycle_steps, "")
+         .empty() &&
+      !parse_protocol_steps(parameters.protocol.cycle_steps, "").empty();
+    const unsigned int base = formation && cycle_discharge.size() > 1 ? 1 : 0;
+    const bool         entry_has_retention = !(formation && cycle == 1);
+    const double       retention =
+      cycle_discharge[base] > 0 ?
+              100 * cycle_discharge.back() / cycle_discharge[base] :
+              0.0;
+    if (entry_has_retention)
+      entry["retention [%]"] = retention;
     Json films = Json::array();
     for (const auto &s : electrochemistry->interface_summaries())
       {
@@ -654,6 +728,14 @@ namespace anodeless
         films.push_back(f);
       }
     entry["plated Li at cycle end"] = films;
+    if (parameters.short_circuit.enabled)
+      {
+        Json smallest = Json::object();
+        for (unsigned int k = 0; k < ShortCircuitMargins::n; ++k)
+          smallest[ShortCircuitMargins::names[k]] = cycle_smallest_margin[k];
+        entry["smallest short-circuit margins"] = smallest;
+        cycle_smallest_margin.fill(1.0);
+      }
     if (mechanics)
       {
         entry["stack pressure at end of charge [Pa]"] = cycle_pressures.first;
@@ -663,13 +745,17 @@ namespace anodeless
           max_separator_tension;
       }
     cycles_json.push_back(entry);
-    pcout << "cycle " << cycle << ": charge "
-          << cycle_tally.charge / 3.6 / (mass * 1e3) << " mAh/g, discharge "
-          << cycle_tally.discharge / 3.6 / (mass * 1e3) << " mAh/g, efficiency "
+    pcout << "cycle " << cycle << ": charge " << std::fixed
+          << std::setprecision(1) << cycle_tally.charge / 3.6 / (mass * 1e3)
+          << " mAh/g, discharge " << cycle_tally.discharge / 3.6 / (mass * 1e3)
+          << " mAh/g, efficiency "
           << (cycle_tally.charge > 0 ?
                 100 * cycle_tally.discharge / cycle_tally.charge :
                 0.0)
-          << " %\n";
+          << " %";
+    if (entry_has_retention)
+      pcout << ", retention " << retention << " %";
+    pcout << "\n" << std::defaultfloat << std::setprecision(6);
     cycle_tally = Tally();
     ++current_cycle;
     write_summary();
@@ -718,6 +804,10 @@ namespace anodeless
     budget["carbon layer [mol/m2]"]  = li.carbon / area;
     budget["plated films [mol/m2]"]  = li.films / area;
     budget["double layers [mol/m2]"] = li.double_layer / area;
+    budget["of the carbon layer's, trapped for good [mol/m2]"] =
+      li.carbon_trapped / area;
+    budget["dead Li [mol/m2]"]       = li.dead / area;
+    budget["SEI [mol/m2]"]           = li.sei / area;
     budget["total [mol/m2]"]         = li.total() / area;
     budget["initial total [mol/m2]"] = initial_inventory / area;
     budget["relative change"] =

@@ -4,6 +4,7 @@
 
 #include <anodeless/core/run_parameters.h>
 #include <anodeless/electrochemistry/cell_electrochemistry.h>
+#include <anodeless/electrochemistry/short_circuit.h>
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/stack_mesh.h>
 #include <anodeless/io/csv_writer.h>
@@ -73,6 +74,11 @@ namespace anodeless
     void
     advance_mechanics(double dt);
 
+    /// Evaluate the short-circuit criteria of the committed state; a met
+    /// criterion ends the run with status "short".
+    void
+    check_short_circuit(unsigned int cycle);
+
     void
     start_time_series();
 
@@ -113,6 +119,10 @@ namespace anodeless
     std::unique_ptr<CellElectrochemistry<dim>> electrochemistry;
     std::unique_ptr<CellMechanics<dim>>        mechanics;
     std::vector<std::vector<double>>           films_before_step;
+    ShortCircuitMargins                        margins;
+    std::array<double, ShortCircuitMargins::n> cycle_smallest_margin{
+      {1, 1, 1, 1, 1}};
+    bool shorted = false;
     /// Largest principal stress in the separator so far [Pa] (> 0: tension).
     double max_separator_tension = -std::numeric_limits<double>::max();
     /// Stack pressure at the end of this cycle's charge and discharge [Pa].

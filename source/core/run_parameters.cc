@@ -50,6 +50,7 @@ namespace anodeless
     materials.declare(prm);
     electrochemistry.declare(prm);
     mechanics.declare(prm);
+    short_circuit.declare(prm);
     protocol.declare(prm);
   }
 

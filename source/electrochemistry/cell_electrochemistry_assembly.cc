@@ -114,19 +114,29 @@ namespace anodeless
                 double aj = 0, daj = 0;
                 if (role == LayerRole::carbon_layer)
                   {
-                    const double theta = cell_state[index][q];
+                    const double *slots =
+                      &cell_state[index][q * carbon_slot::size];
+                    const CarbonReaction::State old{
+                      slots[carbon_slot::filling],
+                      slots[carbon_slot::trapped],
+                      slots[carbon_slot::largest]};
+                    const double theta = old.filling;
                     kappa = kappa_empty + (kappa_full - kappa_empty) * theta;
                     double    &guess = reaction_guess[index][q];
-                    const auto r     = carbon->solve(s_values[q] - e_values[q],
-                                                 theta,
-                                                 dt,
-                                                 guess);
-                    guess            = r.current;
-                    aj               = carbon_specific_area * r.current;
-                    daj              = carbon_specific_area * r.derivative;
+                    const auto r =
+                      carbon->solve(s_values[q] - e_values[q], old, dt, guess);
+                    guess = r.current;
+                    aj    = carbon_specific_area * r.current;
+                    daj   = carbon_specific_area * r.derivative;
                     if (store_states)
-                      cell_state_trial[index][q] =
-                        carbon->advance(theta, dt, r.current);
+                      {
+                        const auto next = carbon->advance(old, dt, r.current);
+                        double    *trial =
+                          &cell_state_trial[index][q * carbon_slot::size];
+                        trial[carbon_slot::filling] = next.filling;
+                        trial[carbon_slot::trapped] = next.trapped;
+                        trial[carbon_slot::largest] = next.largest;
+                      }
                   }
                 else if (role == LayerRole::cathode)
                   {
@@ -173,20 +183,36 @@ namespace anodeless
             if (role == LayerRole::cathode)
               cathode_reaction += rate_sum;
 
-            // The applied current on the top face.
-            if (control == Control::current)
+            // The applied current on the top face, and a soft short from it
+            // to the grounded bottom (a Robin term).
+            if (control == Control::current || soft_short > 0)
               for (const unsigned int f : cell->face_indices())
                 if (cell->at_boundary(f) &&
                     cell->face(f)->boundary_id() == boundary_ids::top)
                   {
                     hp_face.reinit(cell, f);
-                    const auto &face = hp_face.get_present_fe_values();
+                    const auto         &face = hp_face.get_present_fe_values();
+                    std::vector<double> top(face.n_quadrature_points);
+                    face[phi_s].get_function_values(ghosted, top);
                     for (unsigned int q = 0; q < face.n_quadrature_points; ++q)
-                      for (unsigned int i = 0; i < n; ++i)
-                        if (cell_fe.system_to_component_index(i).first == 0)
-                          local_residual(i) += current_density *
-                                               face.shape_value(i, q) *
-                                               face.JxW(q);
+                      {
+                        const double flux =
+                          (control == Control::current ? current_density :
+                                                         0.0) +
+                          soft_short * top[q];
+                        for (unsigned int i = 0; i < n; ++i)
+                          if (components[i] == 0)
+                            {
+                              const double vi = face.shape_value(i, q);
+                              local_residual(i) += flux * vi * face.JxW(q);
+                              if (with_jacobian && soft_short > 0)
+                                for (unsigned int j = 0; j < n; ++j)
+                                  if (components[j] == 0)
+                                    local_matrix(i, j) +=
+                                      soft_short * vi * face.shape_value(j, q) *
+                                      face.JxW(q);
+                            }
+                      }
                   }
 
             dofs.resize(n);
@@ -272,11 +298,10 @@ namespace anodeless
         std::vector<double> shape(n);
         for (unsigned int q = 0; q < nq; ++q)
           {
-            double *state = &face_state[index][q * face_slot::size];
-            const PlatingReaction::State old{state[face_slot::film],
-                                             state[face_slot::delta_phi],
-                                             state[face_slot::nucleated] > 0.5};
-            const double                 delta_phi = s_values[q] - e_values[q];
+            const PlatingReaction::State old =
+              plating_state(&face_state[index][q * face_slot::size]);
+            const auto  &losses    = interface_losses[index];
+            const double delta_phi = s_values[q] - e_values[q];
             // Pressure on the film raises the Li chemical potential:
             // eta = dphi + (Omega_Li p_Li - Omega_Li+ p_SE)/F, with p_SE
             // taken equal to the normal pressure p_Li.
@@ -284,8 +309,11 @@ namespace anodeless
               film_pressure.empty() || film_pressure[index].empty() ?
                 0.0 :
                 film_pressure[index][q];
-            const auto r =
-              plating->solve(delta_phi, old, dt, pressure_shift * pressure);
+            const auto   r   = plating->solve(delta_phi,
+                                          old,
+                                          dt,
+                                          losses,
+                                          pressure_shift * pressure);
             const double j   = r.faradaic + r.capacitive;
             const double JxW = lower_face.JxW(q);
             for (unsigned int k = 0; k < n; ++k)
@@ -300,12 +328,16 @@ namespace anodeless
               }
             if (store_states)
               {
-                const auto next = plating->advance(old, delta_phi, dt, r);
-                double *trial   = &face_state_trial[index][q * face_slot::size];
-                trial[face_slot::film]      = next.film_thickness;
-                trial[face_slot::delta_phi] = next.delta_phi;
-                trial[face_slot::nucleated] = next.nucleated ? 1.0 : 0.0;
-                trial[face_slot::faradaic]  = r.faradaic;
+                const auto next =
+                  plating->advance(old, delta_phi, dt, r, losses);
+                double *trial = &face_state_trial[index][q * face_slot::size];
+                trial[face_slot::film]       = next.film_thickness;
+                trial[face_slot::delta_phi]  = next.delta_phi;
+                trial[face_slot::nucleated]  = next.nucleated ? 1.0 : 0.0;
+                trial[face_slot::faradaic]   = r.faradaic;
+                trial[face_slot::dead]       = next.dead;
+                trial[face_slot::sei_charge] = next.sei_charge;
+                trial[face_slot::sei_lost]   = next.sei_lost;
               }
           }
         if (with_jacobian)

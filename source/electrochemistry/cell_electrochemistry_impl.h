@@ -39,12 +39,38 @@ namespace anodeless
   /// Layout of the interface state at each face quadrature point.
   namespace face_slot
   {
-    inline constexpr unsigned int film      = 0; ///< film thickness [m]
-    inline constexpr unsigned int delta_phi = 1; ///< phi_s - phi_e [V]
-    inline constexpr unsigned int nucleated = 2; ///< 0 or 1
-    inline constexpr unsigned int faradaic  = 3; ///< last faradaic j [A/m^2]
-    inline constexpr unsigned int size      = 4;
+    inline constexpr unsigned int film       = 0; ///< film thickness [m]
+    inline constexpr unsigned int delta_phi  = 1; ///< phi_s - phi_e [V]
+    inline constexpr unsigned int nucleated  = 2; ///< 0 or 1
+    inline constexpr unsigned int faradaic   = 3; ///< last faradaic j [A/m^2]
+    inline constexpr unsigned int dead       = 4; ///< dead Li [mol/m^2]
+    inline constexpr unsigned int sei_charge = 5; ///< SEI on the film [C/m^2]
+    inline constexpr unsigned int sei_lost   = 6; ///< Li in SEI [mol/m^2]
+    inline constexpr unsigned int size       = 7;
   } // namespace face_slot
+
+  /// Layout of the carbon layer's state at each quadrature point.
+  namespace carbon_slot
+  {
+    inline constexpr unsigned int filling = 0; ///< all occupied sites
+    inline constexpr unsigned int trapped = 1; ///< Li trapped for good
+    inline constexpr unsigned int largest = 2; ///< largest filling so far
+    inline constexpr unsigned int size    = 3;
+  } // namespace carbon_slot
+
+  /// Plating state of one face quadrature point, read from its slots.
+  inline PlatingReaction::State
+  plating_state(const double *slots)
+  {
+    PlatingReaction::State s;
+    s.film_thickness = slots[face_slot::film];
+    s.delta_phi      = slots[face_slot::delta_phi];
+    s.nucleated      = slots[face_slot::nucleated] > 0.5;
+    s.dead           = slots[face_slot::dead];
+    s.sei_charge     = slots[face_slot::sei_charge];
+    s.sei_lost       = slots[face_slot::sei_lost];
+    return s;
+  }
 
   template <int dim>
   struct CellElectrochemistry<dim>::Impl
@@ -103,6 +129,7 @@ namespace anodeless
     std::vector<std::vector<double>> cell_state, cell_state_trial;
     std::vector<std::vector<double>> face_state, face_state_trial;
     std::vector<double>              nucleation_overpotential; ///< per cell
+    std::vector<PlatingReaction::Interface> interface_losses;  ///< per cell
     std::vector<std::vector<double>> reaction_rate; ///< a j per point [A/m^3]
     /// Surface response of each cathode particle for the current step
     /// (offset, slope per quadrature point), valid until the step changes.
@@ -114,6 +141,8 @@ namespace anodeless
       contact_factor, film_pressure;
     /// (Omega_Li - Omega_Li+) / F [V/Pa]
     double pressure_shift = 0;
+    /// Soft short between the top face and ground [S/m^2].
+    double soft_short = 0;
 
     /// Last reaction current per quadrature point: the start of the next
     /// local Newton iteration there.
@@ -141,6 +170,8 @@ namespace anodeless
     is_candidate_interface(LayerRole lower, LayerRole upper) const;
     double
     nucleation_overpotential_of(LayerRole lower) const;
+    PlatingReaction::Interface
+    losses_of(LayerRole lower, LayerRole upper) const;
 
     /// Assemble the residual (and Jacobian) at the trial solution for a step
     /// of length dt; with store_states, write the trial states instead.

@@ -9,6 +9,7 @@
 
 #include <anodeless/core/constants.h>
 
+#include <anodeless/electrochemistry/short_circuit.h>
 #include <anodeless/mechanics/cell_mechanics.h>
 
 #include "cell_electrochemistry_impl.h"
@@ -100,7 +101,12 @@ namespace anodeless
                       JxW * eps *
                       d.cathode->particle().mean(&state[q * c.shells]);
                   else
-                    li.carbon += JxW * Q * state[q] / F;
+                    {
+                      const double *slots = &state[q * carbon_slot::size];
+                      li.carbon += JxW * Q * slots[carbon_slot::filling] / F;
+                      li.carbon_trapped +=
+                        JxW * Q * slots[carbon_slot::trapped] / F;
+                    }
                 }
             }
           const auto &face = d.face_state[index];
@@ -110,10 +116,12 @@ namespace anodeless
               for (unsigned int q = 0; q < geometry.face.n_quadrature_points;
                    ++q)
                 {
-                  const double JxW = geometry.face.JxW(q);
-                  li.films += JxW *
-                              face[q * face_slot::size + face_slot::film] /
-                              d.echem.plating.molar_volume;
+                  const double  JxW   = geometry.face.JxW(q);
+                  const double *slots = &face[q * face_slot::size];
+                  li.films +=
+                    JxW * slots[face_slot::film] / d.echem.plating.molar_volume;
+                  li.dead += JxW * slots[face_slot::dead];
+                  li.sei += JxW * slots[face_slot::sei_lost];
                   li.double_layer -=
                     JxW * C *
                     (face[q * face_slot::size + face_slot::delta_phi] -
@@ -122,10 +130,15 @@ namespace anodeless
                 }
             }
         }
-    li.cathode      = Utilities::MPI::sum(li.cathode, d.comm);
-    li.carbon       = Utilities::MPI::sum(li.carbon, d.comm);
-    li.films        = Utilities::MPI::sum(li.films, d.comm);
-    li.double_layer = Utilities::MPI::sum(li.double_layer, d.comm);
+    li.cathode        = Utilities::MPI::sum(li.cathode, d.comm);
+    li.carbon         = Utilities::MPI::sum(li.carbon, d.comm);
+    li.films          = Utilities::MPI::sum(li.films, d.comm);
+    li.double_layer   = Utilities::MPI::sum(li.double_layer, d.comm);
+    li.carbon_trapped = Utilities::MPI::sum(li.carbon_trapped, d.comm);
+    li.dead           = Utilities::MPI::sum(li.dead, d.comm);
+    li.sei            = Utilities::MPI::sum(li.sei, d.comm);
+    li.dead           = Utilities::MPI::sum(li.dead, d.comm);
+    li.sei            = Utilities::MPI::sum(li.sei, d.comm);
     return li;
   }
 
@@ -144,7 +157,8 @@ namespace anodeless
           for (unsigned int q = 0; q < geometry.cell.n_quadrature_points; ++q)
             {
               sum += geometry.cell.JxW(q) *
-                     d.cell_state[cell->active_cell_index()][q];
+                     d.cell_state[cell->active_cell_index()]
+                                 [q * carbon_slot::size + carbon_slot::filling];
               volume += geometry.cell.JxW(q);
             }
         }
@@ -289,7 +303,7 @@ namespace anodeless
             {
               double theta = 0;
               for (unsigned int q = 0; q < nq; ++q)
-                theta += state[q];
+                theta += state[q * carbon_slot::size + carbon_slot::filling];
               filling(i) = theta / nq;
             }
           const auto &face = d.face_state[i];
@@ -413,8 +427,12 @@ namespace anodeless
     for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
       if (cell->is_locally_owned() &&
           role_of_material_id(cell->material_id()) == LayerRole::carbon_layer)
-        theta[cell->active_cell_index()] =
-          d.cell_state[cell->active_cell_index()];
+        {
+          const auto &state = d.cell_state[cell->active_cell_index()];
+          for (unsigned int q = 0; q * carbon_slot::size < state.size(); ++q)
+            theta[cell->active_cell_index()].push_back(
+              state[q * carbon_slot::size + carbon_slot::filling]);
+        }
     return theta;
   }
 
@@ -439,6 +457,83 @@ namespace anodeless
     impl->electronic_factor = coupling.electronic_conductivity_factor;
     impl->contact_factor    = coupling.contact_factor;
     impl->film_pressure     = coupling.film_pressure;
+  }
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::set_soft_short(const double conductance)
+  {
+    impl->soft_short = conductance;
+  }
+
+  template <int dim>
+  std::vector<ContactStatistics>
+  CellElectrochemistry<dim>::contact_statistics() const
+  {
+    const Impl                    &d = *impl;
+    std::vector<ContactStatistics> result;
+    FE_Q<dim>                      fe(1);
+    FEFaceValues<dim> face(fe, d.face_quadrature[0], update_quadrature_points);
+    for (const auto &interface : d.stack.interfaces())
+      {
+        if (interface.upper != LayerRole::separator ||
+            !d.is_candidate_interface(interface.lower, interface.upper))
+          continue;
+        ContactStatistics c;
+        c.interface     = interface.name();
+        c.halide_below  = interface.lower == LayerRole::halide_layer;
+        double position = 0;
+        for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
+          if (cell->is_locally_owned() &&
+              role_of_material_id(cell->material_id()) == interface.lower &&
+              !d.face_state_trial[cell->active_cell_index()].empty())
+            {
+              const auto  index = cell->active_cell_index();
+              const auto &slots = d.face_state_trial[index];
+              face.reinit(cell, 2 * dim - 1);
+              for (unsigned int q = 0; q * face_slot::size < slots.size(); ++q)
+                {
+                  const double *s = &slots[q * face_slot::size];
+                  if (!(s[face_slot::film] > 0 ||
+                        s[face_slot::nucleated] > 0.5))
+                    continue;
+                  c.has_li       = true;
+                  const double j = s[face_slot::faradaic];
+                  if (std::abs(j) > c.max_current)
+                    {
+                      c.max_current = std::abs(j);
+                      position      = dim > 1 ? face.quadrature_point(q)[0] : 0;
+                    }
+                  c.max_stripping = std::max(c.max_stripping, j);
+                  const double pressure =
+                    d.film_pressure.empty() || d.film_pressure[index].empty() ?
+                      0.0 :
+                      d.film_pressure[index][q];
+                  const double eta =
+                    s[face_slot::delta_phi] + d.pressure_shift * pressure;
+                  if (s[face_slot::film] > 0)
+                    c.max_plating_overpotential =
+                      std::max(c.max_plating_overpotential, -eta);
+                }
+            }
+        // The position goes with the largest current over all ranks.
+        struct
+        {
+          double value;
+          int    rank;
+        } local{c.max_current,
+                static_cast<int>(Utilities::MPI::this_mpi_process(d.comm))},
+          global;
+        MPI_Allreduce(&local, &global, 1, MPI_DOUBLE_INT, MPI_MAXLOC, d.comm);
+        c.max_current = global.value;
+        c.position = Utilities::MPI::broadcast(d.comm, position, global.rank);
+        c.has_li   = Utilities::MPI::logical_or(c.has_li, d.comm);
+        c.max_stripping = Utilities::MPI::max(c.max_stripping, d.comm);
+        c.max_plating_overpotential =
+          Utilities::MPI::max(c.max_plating_overpotential, d.comm);
+        result.push_back(c);
+      }
+    return result;
   }
 
   template class CellElectrochemistry<1>;

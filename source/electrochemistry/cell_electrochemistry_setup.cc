@@ -108,6 +108,35 @@ namespace anodeless
   }
 
   template <int dim>
+  PlatingReaction::Interface
+  CellElectrochemistry<dim>::Impl::losses_of(const LayerRole lower,
+                                             const LayerRole upper) const
+  {
+    const auto                &p = echem.plating;
+    PlatingReaction::Interface losses;
+    switch (lower)
+      {
+        case LayerRole::anode_current_collector:
+          losses.dead_fraction = p.dead_on_collector;
+          break;
+        case LayerRole::halide_layer:
+          losses.dead_fraction = p.dead_on_halide;
+          break;
+        case LayerRole::lithiophilic_layer:
+          losses.dead_fraction = p.dead_on_lithiophilic;
+          break;
+        default:
+          losses.dead_fraction = p.dead_on_carbon;
+      }
+    // Li grown against the separator touches the solid electrolyte.
+    if (upper == LayerRole::separator)
+      losses.sei_rate =
+        p.sei_rate_constant * p.sei_rate_constant *
+        arrhenius_factor(p.sei_activation_energy, temperature, 298.15);
+    return losses;
+  }
+
+  template <int dim>
   void
   CellElectrochemistry<dim>::Impl::set_layer_properties()
   {
@@ -194,6 +223,7 @@ namespace anodeless
       carbon_specific_area,
       k.exchange_current_density *
         arrhenius_factor(k.kinetics_activation_energy, T, 298.15),
+      k.trapped_fraction,
       ButlerVolmer{0.5, 0.5, f}});
 
     const auto &p = echem.plating;
@@ -323,6 +353,7 @@ namespace anodeless
     surface_response.assign(n_cells, {});
     face_state.assign(n_cells, {});
     nucleation_overpotential.assign(n_cells, 0.0);
+    interface_losses.assign(n_cells, PlatingReaction::Interface());
     reaction_rate.assign(n_cells, {});
     const unsigned int nq      = cell_quadrature[0].size();
     const unsigned int nq_face = face_quadrature[0].size();
@@ -340,7 +371,15 @@ namespace anodeless
               surface_response[index].assign(2 * nq, 0.0);
             }
           else if (role == LayerRole::carbon_layer)
-            cell_state[index].assign(nq, echem.carbon.initial_filling);
+            {
+              cell_state[index].assign(nq * carbon_slot::size, 0.0);
+              for (unsigned int q = 0; q < nq; ++q)
+                {
+                  double *slots = &cell_state[index][q * carbon_slot::size];
+                  slots[carbon_slot::filling] = echem.carbon.initial_filling;
+                  slots[carbon_slot::largest] = echem.carbon.initial_filling;
+                }
+            }
 
           const unsigned int top = 2 * dim - 1;
           if (!cell->at_boundary(top))
@@ -356,6 +395,7 @@ namespace anodeless
                                 anode_rest_potential;
                   nucleation_overpotential[index] =
                     nucleation_overpotential_of(role);
+                  interface_losses[index] = losses_of(role, upper);
                 }
             }
         }

@@ -189,7 +189,7 @@ namespace anodeless
         d.assemble(control, current, false, true, residual);
         d.trial_voltage = d.evaluate_voltage();
         if (control == Control::current)
-          d.trial_current = current; // equal to the cathode integral
+          d.trial_current = current; // equal to the reactions and the leak
       }
     catch (const SolverFailure &e)
       {

@@ -177,6 +177,15 @@ namespace anodeless
                       "Li filling theta of the pristine carbon. [A] 1e-4 "
                       "(about 1 V vs Li).",
                       Patterns::Double(1e-10, 0.5));
+    prm.add_parameter("First lithiation trapped fraction",
+                      trapped_fraction,
+                      "Share of the Li that enters carbon sites never filled "
+                      "before and stays there for good (first-lithiation "
+                      "loss). [A] 0.1; carbon blacks lose 30-60 % of their "
+                      "first uptake, but only part of the layer's capacity "
+                      "is used; calibrated against the first-cycle "
+                      "efficiency (scripts/calibrate).",
+                      Patterns::Double(0, 0.99));
     prm.add_parameter("Ionic conductivity empty",
                       ionic_conductivity_empty,
                       "Effective Li+ conductivity of the carbon layer at "
@@ -293,6 +302,40 @@ namespace anodeless
                       "Same on lithiated carbon facing the separator, V. [A] "
                       "30 mV.",
                       Patterns::Double(0, 1));
+    const auto dead = [&](const std::string &where,
+                          double            &value,
+                          const std::string &source) {
+      prm.add_parameter("Dead Li fraction on " + where,
+                        value,
+                        "Share of the Li stripped from a film on the " + where +
+                          " that is left electronically isolated (dead Li). " +
+                          source,
+                        Patterns::Double(0, 0.9));
+    };
+    dead("collector",
+         dead_on_collector,
+         "[A] 0.02; calibrated against Comparative Example 1 "
+         "(scripts/calibrate).");
+    dead("halide",
+         dead_on_halide,
+         "[A] 0.005; calibrated against the Example (scripts/calibrate).");
+    dead("lithiophilic", dead_on_lithiophilic, "[A] 0.005.");
+    dead("carbon", dead_on_carbon, "[A] 0.01.");
+    prm.add_parameter(
+      "SEI rate constant",
+      sei_rate_constant,
+      "k_q of the parabolic SEI growth q = k_q sqrt(t) on Li touching "
+      "Li6PS5Cl, at 25 C, in C m^-2 s^-1/2 (3.0 uAh cm^-2 h^-1/2 = 1.8). "
+      "Differential form dq/dt = k_q^2/(2q), so new contact area starts "
+      "fresh. [V] data of Aktekin 2023 doi:10.1038/s41467-023-42512-y "
+      "(SUS|LPSCl|Li), 3.0 at 25 C; [D] k.",
+      Patterns::Double(0, 1e3));
+    prm.add_parameter(
+      "SEI activation energy",
+      sei_activation_energy,
+      "Arrhenius activation energy of k_q^2, J/mol. [D] 62 kJ/mol from "
+      "Aktekin 2023's 3.0 (25 C) and 5.5 (40 C) uAh cm^-2 h^-1/2.",
+      Patterns::Double(0, 5e5));
     prm.leave_subsection();
   }
 

@@ -130,36 +130,54 @@ namespace anodeless
   }
 
   double
-  CarbonReaction::ocp(const double theta_in) const
+  CarbonReaction::ocp(const double theta_in, const double reversible_in) const
   {
-    const double theta = clamp_fraction(theta_in);
+    const double theta      = clamp_fraction(theta_in);
+    const double reversible = std::clamp(reversible_in, fraction_floor, theta);
     return data.ocp_amplitude * std::pow(1 - theta, data.ocp_exponent) +
-           std::log((1 - theta) / theta) / data.kinetics.f;
+           std::log((1 - theta) / reversible) / data.kinetics.f;
   }
 
   ReactionResult
   CarbonReaction::solve(const double delta_phi,
-                        const double theta_old,
+                        const State &old,
                         const double dt,
                         const double guess) const
   {
-    const double a        = data.specific_area;
-    const double Q        = data.volumetric_capacity;
-    const double dth_dj   = -dt * a / Q;
-    const double j0       = data.exchange_current;
-    const auto   evaluate = [&](const double j) {
-      const double theta = clamp_fraction(theta_old + dth_dj * j);
-      const double du    = -data.ocp_exponent * data.ocp_amplitude *
-                          std::pow(1 - theta, data.ocp_exponent - 1) -
-                        (1 / (1 - theta) + 1 / theta) / data.kinetics.f;
-      const double eta = delta_phi - ocp(theta);
-      const double db  = data.kinetics.shape_derivative(eta);
-      const double g   = j - j0 * data.kinetics.shape(eta);
-      const double dg  = 1 + j0 * db * du * dth_dj;
+    // Filling after the step, theta(j) = theta_old + s j with s < 0; the
+    // part above the largest filling so far is fresh, and a share of it is
+    // trapped.
+    const double s     = -dt * data.specific_area / data.volumetric_capacity;
+    const double j0    = data.exchange_current;
+    const double f     = data.trapped_fraction;
+    const double fresh = std::max(old.largest, old.filling);
+    const auto   state = [&](const double j) {
+      const double theta = old.filling + s * j;
+      const double new_ =
+        std::max(0.0, theta - fresh); // fresh filling this step
+      const double trapped     = old.trapped + f * new_;
+      const double dtrapped_dj = theta > fresh ? f * s : 0.0;
+      return std::make_tuple(theta, theta - trapped, s - dtrapped_dj);
+    };
+    const auto evaluate = [&](const double j) {
+      const auto [theta_raw, reversible_raw, dreversible_dj] = state(j);
+      const double theta = clamp_fraction(theta_raw);
+      const double reversible =
+        std::clamp(reversible_raw, fraction_floor, theta);
+      const double du_dtheta = -data.ocp_exponent * data.ocp_amplitude *
+                                 std::pow(1 - theta, data.ocp_exponent - 1) -
+                               1 / ((1 - theta) * data.kinetics.f);
+      const double du_dreversible = -1 / (reversible * data.kinetics.f);
+      const double du_dj = du_dtheta * s + du_dreversible * dreversible_dj;
+      const double eta   = delta_phi - ocp(theta, reversible);
+      const double db    = data.kinetics.shape_derivative(eta);
+      const double g     = j - j0 * data.kinetics.shape(eta);
+      const double dg    = 1 + j0 * db * du_dj;
       return std::make_tuple(g, dg, j0 * db);
     };
-    const double j_full  = (1 - theta_old) / dth_dj;
-    const double j_empty = -theta_old / dth_dj;
+    // The sites fill up (theta -> 1) or the reversible Li runs out.
+    const double j_full  = (1 - old.filling) / s;
+    const double j_empty = -(old.filling - old.trapped) / s;
     const double j       = safeguarded_newton(
       [&](const double x) {
         const auto [g, dg, unused] = evaluate(x);
@@ -174,13 +192,19 @@ namespace anodeless
     return {j, dj_deta / dg};
   }
 
-  double
-  CarbonReaction::advance(const double theta_old,
+  CarbonReaction::State
+  CarbonReaction::advance(const State &old,
                           const double dt,
                           const double current) const
   {
-    return theta_old -
-           dt * data.specific_area * current / data.volumetric_capacity;
+    State next;
+    next.filling = old.filling -
+                   dt * data.specific_area * current / data.volumetric_capacity;
+    const double fresh = std::max(old.largest, old.filling);
+    next.trapped =
+      old.trapped + data.trapped_fraction * std::max(0.0, next.filling - fresh);
+    next.largest = std::max(fresh, next.filling);
+    return next;
   }
 
   PlatingReaction::PlatingReaction(const Data &data)
@@ -189,22 +213,33 @@ namespace anodeless
   }
 
   PlatingReaction::Result
-  PlatingReaction::solve(const double delta_phi,
-                         const State &old,
-                         const double dt,
-                         const double eta_shift) const
+  PlatingReaction::solve(const double     delta_phi,
+                         const State     &old,
+                         const double     dt,
+                         const Interface &interface,
+                         const double     eta_shift) const
   {
-    Result r;
+    const double F = constants::faraday;
+    Result       r;
     r.capacitive =
       data.double_layer_capacitance * (delta_phi - old.delta_phi) / dt;
     r.derivative = data.double_layer_capacitance / dt;
+    // Parabolic SEI on Li that touches the electrolyte: q^2 grows by k^2 dt.
+    const double film = old.film_thickness / data.molar_volume; // mol/m^2
+    if (interface.sei_rate > 0 && film > 0)
+      r.sei = std::min(film,
+                       (std::sqrt(old.sei_charge * old.sei_charge +
+                                  interface.sei_rate * dt) -
+                        old.sei_charge) /
+                         F);
     if (!old.nucleated)
       return r;
     const double eta = delta_phi + eta_shift;
     const double j   = data.exchange_current * data.kinetics.shape(eta);
-    // Stripping cannot remove more Li than the film holds.
+    // Stripping cannot take more Li than the film still holds; of what it
+    // takes, the dead share stays behind as isolated Li.
     const double j_max =
-      constants::faraday * old.film_thickness / (data.molar_volume * dt);
+      F * (film - r.sei) * (1 - interface.dead_fraction) / dt;
     if (j >= j_max)
       r.faradaic = j_max;
     else
@@ -217,20 +252,32 @@ namespace anodeless
   }
 
   PlatingReaction::State
-  PlatingReaction::advance(const State  &old,
-                           const double  delta_phi,
-                           const double  dt,
-                           const Result &r) const
+  PlatingReaction::advance(const State     &old,
+                           const double     delta_phi,
+                           const double     dt,
+                           const Result    &r,
+                           const Interface &interface) const
   {
+    const double F        = constants::faraday;
+    const double stripped = r.faradaic > 0 ? r.faradaic * dt / F : 0.0;
+    const double plated   = r.faradaic < 0 ? -r.faradaic * dt / F : 0.0;
+    const double dead =
+      stripped * interface.dead_fraction / (1 - interface.dead_fraction);
     State next;
     next.film_thickness =
       std::max(0.0,
-               old.film_thickness -
-                 dt * data.molar_volume * r.faradaic / constants::faraday);
-    next.delta_phi = delta_phi;
-    // A film stripped to nothing returns the interface to bare substrate.
+               old.film_thickness +
+                 data.molar_volume * (plated - stripped - dead - r.sei));
+    next.delta_phi  = delta_phi;
+    next.dead       = old.dead + dead;
+    next.sei_lost   = old.sei_lost + r.sei;
+    next.sei_charge = r.sei > 0 ? old.sei_charge + r.sei * F : old.sei_charge;
+    // A film stripped to nothing returns the interface to bare substrate;
+    // the next film starts without SEI.
     next.nucleated =
       old.nucleated && !(next.film_thickness <= 0 && r.faradaic > 0);
+    if (next.film_thickness <= 0)
+      next.sei_charge = 0;
     return next;
   }
 } // namespace anodeless

@@ -5,6 +5,10 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts"))
+from anodeless_prm import get_parameter, set_parameters  # noqa: E402,F401
+
 
 def arguments():
     parser = argparse.ArgumentParser()

@@ -3,7 +3,7 @@ echo of a run, and the files a run writes on 1 and 2 ranks in 1D/2D/3D."""
 import json
 import os
 
-from cli_common import Checker, arguments, mpirun, run
+from cli_common import Checker, arguments, mpirun, run, set_parameters
 
 args = arguments()
 checker = Checker()
@@ -53,9 +53,9 @@ checker.check(open(os.path.join(out, "original.prm")).read() == prm_text,
 # (No cycles: the mesh and its bookkeeping only.)
 example = os.path.join(args.work, "mesh_only.prm")
 with open(example, "w") as f:
-    f.write(open(os.path.join(args.source, "parameter_files",
-                              "patent_example.prm")).read())
-    f.write("subsection Protocol\n  set Number of cycles = 0\nend\n")
+    f.write(set_parameters(open(os.path.join(args.source, "parameter_files",
+                                             "patent_example.prm")).read(),
+                           {"Protocol/Number of cycles": 0}))
 for dim in (1, 2, 3):
     totals = {}
     for ranks in (1, 2):

@@ -8,7 +8,7 @@ import os
 import shutil
 import struct
 
-from cli_common import Checker, arguments, run
+from cli_common import Checker, arguments, run, set_parameters
 
 PYTHON = "/usr/bin/python3"  # has matplotlib; the script needs it
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -22,15 +22,14 @@ checker = Checker()
 plot = os.path.join(args.source, "scripts", "plot")
 example = open(os.path.join(args.source, "parameter_files",
                             "patent_example.prm")).read()
-# The protocol below is appended; a key set twice would be refused.
-checker.check("subsection Protocol" not in example,
-              "patent_example.prm sets the protocol: adapt this test")
 
 
 def simulate(name, protocol):
+    """Run the Example with the Protocol parameters of the dict protocol."""
     prm = os.path.join(args.work, name + ".prm")
     with open(prm, "w") as f:
-        f.write(example + "subsection Protocol\n" + protocol + "end\n")
+        f.write(set_parameters(example, {"Protocol/" + key: value
+                                         for key, value in protocol.items()}))
     out = os.path.join(args.work, name)
     code, _, err = run([args.anodeless, "--output", out, prm], cwd=args.work)
     checker.check(code == 0, f"{name}: anodeless exit {code}: {err.strip()}")
@@ -86,11 +85,12 @@ def header_of(folder):
 
 # A short real run of two cycles: a partial first charge that fills the carbon
 # layer and plates Li, then a cycle with a rest step.
-short = simulate("short", "  set First cycle steps = Charge at 0.1C for 2 hours;"
-                 " Discharge at 0.1C until 3.0 V\n"
-                 "  set Number of cycles = 2\n"
-                 "  set Cycle steps = Charge at 1C for 15 minutes;"
-                 " Rest for 10 minutes; Discharge at 1C until 3.0 V\n")
+short = simulate("short", {
+    "First cycle steps": "Charge at 0.1C for 2 hours; Discharge at 0.1C "
+                         "until 3.0 V",
+    "Number of cycles": "2",
+    "Cycle steps": "Charge at 1C for 15 minutes; Rest for 10 minutes; "
+                   "Discharge at 1C until 3.0 V"})
 columns = header_of(short)
 
 code, out, err = plot_run(short)
@@ -177,7 +177,7 @@ if os.path.isfile(plated_png):
     checker.check(count > 200, f"nucleation events: {count} marker pixels")
 
 # A run without time steps: nothing to draw, no error.
-empty_run = simulate("no_steps", "  set Number of cycles = 0\n")
+empty_run = simulate("no_steps", {"Number of cycles": "0"})
 code, out, err = plot_run(empty_run)
 checker.check(code == 0, f"run without time steps: exit {code}: {err.strip()}")
 checker.check("Traceback" not in err, f"run without time steps: {err}")

@@ -85,29 +85,34 @@ ANODELESS_TEST(reaction_derivatives)
                        "cathode current satisfies Butler-Volmer");
       }
 
-  // Carbon storage.
+  // Carbon storage (with first-lithiation trapping).
   const CarbonReaction carbon(
-    {0.8, 2.0, 7.5e8, 5.3e6, 0.1, ButlerVolmer{0.5, 0.5, f}});
+    {0.8, 2.0, 7.5e8, 5.3e6, 0.1, 0.2, ButlerVolmer{0.5, 0.5, f}});
   for (const double theta : {1e-4, 0.3, 0.75})
     for (const double dphi : {-0.05, 0.0, 0.1, 0.5})
       {
-        const auto r = carbon.solve(dphi, theta, 10.0);
+        const CarbonReaction::State state{theta, 0.1 * theta, 0.5};
+        const auto                  r = carbon.solve(dphi, state, 10.0);
         fd_check(
-          [&](const double x) { return carbon.solve(x, theta, 10.0).current; },
+          [&](const double x) { return carbon.solve(x, state, 10.0).current; },
           dphi,
           r.derivative,
           "carbon dj/dphi at theta " + describe(theta));
-        const double next = carbon.advance(theta, 10.0, r.current);
-        check(next > 0 && next < 1, "filling stays in (0, 1)");
+        const auto next = carbon.advance(state, 10.0, r.current);
+        check(next.filling > 0 && next.filling < 1 &&
+                next.filling > next.trapped,
+              "filling stays in (0, 1) above the trapped Li");
       }
   check(carbon.ocp(1e-4) > 1.0 && carbon.ocp(1e-4) < 1.2,
         "empty carbon near 1 V vs Li");
   check(carbon.ocp(0.95) < 0, "nearly full carbon below 0 V vs Li");
-
   // Plating with its double layer, and the stripping cap.
   const PlatingReaction plating(
     {130.0, 13.0e-6, 0.1, ButlerVolmer{0.5, 0.5, f}});
-  PlatingReaction::State film{2e-9, -0.01, true};
+  PlatingReaction::State film;
+  film.film_thickness = 2e-9;
+  film.delta_phi      = -0.01;
+  film.nucleated      = true;
   for (const double dphi : {-0.02, -0.001, 0.001})
     {
       const auto r = plating.solve(dphi, film, 1.0);
@@ -130,11 +135,108 @@ ANODELESS_TEST(reaction_derivatives)
   check(empty.film_thickness == 0 && !empty.nucleated,
         "an emptied film closes the nucleation gate");
   // A closed gate carries only the double-layer current.
-  const PlatingReaction::State bare{0, 1.0, false};
-  const auto                   r = plating.solve(0.5, bare, 2.0);
+  PlatingReaction::State bare;
+  bare.delta_phi = 1.0;
+  const auto r   = plating.solve(0.5, bare, 2.0);
   check(r.faradaic == 0, "no plating before nucleation");
   check_relative(r.capacitive,
                  0.1 * (0.5 - 1.0) / 2.0,
                  1e-14,
                  "double-layer current");
+}
+
+ANODELESS_TEST(loss_mechanisms)
+{
+  // First lithiation: a share of the Li entering fresh sites is trapped;
+  // refilling sites filled before traps nothing; trapped Li cannot be
+  // extracted.
+  const CarbonReaction carbon(
+    {0.8, 2.0, 7.5e8, 5.3e6, 0.1, 0.25, ButlerVolmer{0.5, 0.5, f}});
+  CarbonReaction::State s{0.1, 0.0, 0.1};
+  s                 = carbon.advance(s, 100.0, -1e-3); // lithiate
+  const double gain = 100.0 * 5.3e6 * 1e-3 / 7.5e8;
+  check_relative(s.filling, 0.1 + gain, 1e-14, "filling rises by a j dt / Q");
+  check_relative(s.trapped,
+                 0.25 * gain,
+                 1e-12,
+                 "a quarter of fresh Li trapped");
+  auto back = carbon.advance(s, 100.0, 1e-3);     // delithiate
+  back      = carbon.advance(back, 100.0, -1e-3); // refill the same sites
+  check_relative(back.trapped, s.trapped, 1e-14, "refilling traps nothing");
+  // Delithiating hard empties the reversible Li only.
+  CarbonReaction::State loaded{0.3, 0.1, 0.3};
+  for (unsigned int k = 0; k < 50; ++k)
+    loaded =
+      carbon.advance(loaded, 10.0, carbon.solve(2.0, loaded, 10.0).current);
+  check(loaded.filling >= loaded.trapped &&
+          loaded.filling - loaded.trapped < 1e-6,
+        "the reversible Li runs out, the trapped Li stays: filling " +
+          describe(loaded.filling) + ", trapped " + describe(loaded.trapped));
+
+  // Dead Li: stripping at j removes j dt / F / (1 - f) from the film.
+  const PlatingReaction plating(
+    {130.0, 13.0e-6, 0.1, ButlerVolmer{0.5, 0.5, f}});
+  PlatingReaction::Interface losses;
+  losses.dead_fraction = 0.2;
+  PlatingReaction::State film;
+  film.film_thickness   = 1e-6;
+  film.nucleated        = true;
+  const auto   r        = plating.solve(0.01, film, 10.0, losses);
+  const auto   next     = plating.advance(film, 0.01, 10.0, r, losses);
+  const double stripped = r.faradaic * 10.0 / 96485.33212;
+  check_relative(next.dead, 0.25 * stripped, 1e-12, "dead Li share");
+  check_relative(film.film_thickness - next.film_thickness,
+                 13.0e-6 * (stripped + next.dead),
+                 1e-10,
+                 "film loss");
+  // The stripping cap accounts for the dead share.
+  const auto capped = plating.solve(0.3, film, 1.0, losses);
+  const auto empty  = plating.advance(film, 0.3, 1.0, capped, losses);
+  check(empty.film_thickness < 1e-20 && !empty.nucleated, "film emptied");
+  check_relative((capped.faradaic / 96485.33212) / 0.8 * 13.0e-6,
+                 1e-6,
+                 1e-12,
+                 "stripped + dead = film");
+}
+
+ANODELESS_TEST(sei_parabolic_law)
+{
+  // q = k sqrt(t) from the differential form dq/dt = k^2/(2q), with k at
+  // 25 C and the activation energy of k^2: reproduces Aktekin 2023's 3.0
+  // (25 C) and 5.5 (40 C) uAh cm^-2 h^-1/2.
+  const double to_si =
+    3.6e-6 / 1e-4 / 60.0; // uAh cm^-2 h^-1/2 -> C m^-2 s^-1/2
+  for (const auto &[celsius, measured] :
+       {std::pair<double, double>{25.0, 3.0}, {40.0, 5.5}})
+    {
+      const double T  = 273.15 + celsius;
+      const double k2 = std::pow(3.0 * to_si, 2) *
+                        std::exp(-62e3 / 8.314462618 * (1 / T - 1 / 298.15));
+      const PlatingReaction plating(
+        {130.0, 13.0e-6, 0.1, ButlerVolmer{0.5, 0.5, f}});
+      PlatingReaction::Interface touching;
+      touching.sei_rate = k2;
+      PlatingReaction::State film;
+      film.film_thickness = 1e-3; // plenty of Li
+      // Ten hours in steps of varying length: the implicit update of q^2 is
+      // exact for any step.
+      double time = 0;
+      for (const double dt : {1.0, 10.0, 100.0, 3600.0, 32289.0})
+        {
+          const auto r = plating.solve(0.0, film, dt, touching);
+          film         = plating.advance(film, 0.0, dt, r, touching);
+          time += dt;
+        }
+      const double k_fit = film.sei_charge / std::sqrt(time) / to_si;
+      check_relative(k_fit,
+                     measured,
+                     0.02,
+                     "k_q at " + describe(celsius) + " C");
+      check_relative(film.sei_lost * 96485.33212,
+                     film.sei_charge,
+                     1e-12,
+                     "Li in the SEI = q / F");
+      log() << celsius << " C: k_q = " << k_fit
+            << " uAh cm^-2 h^-1/2 (measured " << measured << ")\n";
+    }
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <anodeless/electrochemistry/electrochemistry_parameters.h>
+#include <anodeless/electrochemistry/short_circuit.h>
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/materials/material_library.h>
 #include <anodeless/mechanics/mechanics_parameters.h>
@@ -52,6 +53,7 @@ namespace anodeless
     MaterialLibrary            materials;
     ElectrochemistryParameters electrochemistry;
     MechanicsParameters        mechanics;
+    ShortCircuitParameters     short_circuit;
     ProtocolParameters         protocol;
 
     /// The input file as read, and the full parameter set after parsing.

@@ -10,21 +10,25 @@ namespace anodeless
   class LayerStack;
   enum class LayerRole : unsigned char;
   struct MechanicalCoupling;
+  struct ContactStatistics;
   template <int dim>
   struct StackMesh;
 
   /// Li held by each host, in mol (over the whole mesh).
   struct LiInventory
   {
-    double cathode      = 0;
-    double carbon       = 0;
-    double films        = 0;
-    double double_layer = 0;
+    double cathode        = 0;
+    double carbon         = 0;
+    double films          = 0;
+    double double_layer   = 0;
+    double carbon_trapped = 0; ///< part of 'carbon' trapped for good
+    double dead           = 0; ///< dead Li
+    double sei            = 0; ///< Li in the SEI
 
     double
     total() const
     {
-      return cathode + carbon + films + double_layer;
+      return cathode + carbon + films + double_layer + dead + sei;
     }
   };
 
@@ -175,6 +179,16 @@ namespace anodeless
     /// conductivities and contact after pressing, pressure on the films.
     void
     apply_mechanics(const MechanicalCoupling &coupling);
+
+    /// Where Li touches the solid electrolyte (interfaces under the
+    /// separator): the worst values of the trial state, per interface.
+    std::vector<ContactStatistics>
+    contact_statistics() const;
+
+    /// Electronic conductance [S/m^2] of a soft short between the cathode's
+    /// top and the grounded anode, from the next step on.
+    void
+    set_soft_short(double conductance);
 
     /// One quadrature point of a reacting layer.
     struct ReactionSample

@@ -56,6 +56,7 @@ namespace anodeless
     double ocp_amplitude              = 0.8;
     double ocp_exponent               = 2.0;
     double initial_filling            = 1e-4;
+    double trapped_fraction           = 0.1;
     double ionic_conductivity_empty   = 1e-4;
     double ionic_conductivity_full    = 1e-2;
     double ionic_activation_energy    = 33.8e3;
@@ -90,6 +91,12 @@ namespace anodeless
     double nucleation_on_halide       = 0.010;
     double nucleation_on_lithiophilic = 0.0;
     double nucleation_on_carbon       = 0.030;
+    double dead_on_collector          = 0.02;
+    double dead_on_halide             = 0.005;
+    double dead_on_lithiophilic       = 0.005;
+    double dead_on_carbon             = 0.01;
+    double sei_rate_constant          = 1.8;  ///< C m^-2 s^-1/2 at 25 C
+    double sei_activation_energy      = 62e3; ///< J/mol, of k^2
 
     void
     declare(dealii::ParameterHandler &prm);

@@ -117,10 +117,14 @@ namespace anodeless
   };
 
   /**
-   * Li storage in the carbon layer: theta in (0, 1), open-circuit potential
-   * U(theta) = U0 (1 - theta)^p + (RT/F) ln((1 - theta)/theta) (about 1 V
-   * empty, 0 V near full, below 0 V as the carbon saturates, so that Li
-   * plating takes over), volumetric capacity Q [C/m^3].
+   * Li storage in the carbon layer. The filling theta of the sites splits
+   * into reversible Li and Li trapped for good: a share of the Li entering
+   * sites never filled before (above the largest filling so far) is trapped
+   * (first-lithiation loss). Open-circuit potential
+   * U = U0 (1 - theta)^p + (RT/F) ln((1 - theta)/theta_rev): about 1 V empty,
+   * near 0 V full, below 0 V as the carbon saturates (plating takes over),
+   * and rising without bound as the reversible Li runs out. Volumetric
+   * capacity Q [C/m^3].
    */
   class CarbonReaction
   {
@@ -132,23 +136,39 @@ namespace anodeless
       double       volumetric_capacity; ///< C/m^3
       double       specific_area;       ///< reacting area per volume [1/m]
       double       exchange_current;    ///< A/m^2
+      double       trapped_fraction;    ///< share of first-time Li trapped
       ButlerVolmer kinetics;
+    };
+
+    struct State
+    {
+      double filling = 0; ///< theta, all occupied sites
+      double trapped = 0; ///< of which trapped for good
+      double largest = 0; ///< largest filling so far
     };
 
     explicit CarbonReaction(const Data &data);
 
+    /// OCP at total filling theta with reversible filling theta_rev.
     double
-    ocp(double theta) const;
+    ocp(double theta, double theta_reversible) const;
+
+    /// OCP of carbon without trapped Li.
+    double
+    ocp(const double theta) const
+    {
+      return ocp(theta, theta);
+    }
 
     ReactionResult
-    solve(double delta_phi,
-          double theta_old,
-          double dt,
-          double guess = 0) const;
+    solve(double       delta_phi,
+          const State &old,
+          double       dt,
+          double       guess = 0) const;
 
-    /// Filling after the step with current density j.
-    double
-    advance(double theta_old, double dt, double current) const;
+    /// State after the step with current density j.
+    State
+    advance(const State &old, double dt, double current) const;
 
     const Data &
     parameters() const
@@ -171,6 +191,17 @@ namespace anodeless
    * Li present (the film empties exactly in the step) and an empty film
    * closes the gate again.
    */
+  /// What the substrate and the surroundings of a Li film do to it.
+  struct FilmLosses
+  {
+    /// Share of the Li stripped from the film that is left electronically
+    /// isolated (dead Li).
+    double dead_fraction = 0;
+    /// k_q^2 of the parabolic SEI growth dq/dt = k_q^2 / (2 q) where Li
+    /// touches the solid electrolyte [C^2/(m^4 s)]; 0 elsewhere.
+    double sei_rate = 0;
+  };
+
   class PlatingReaction
   {
   public:
@@ -182,11 +213,16 @@ namespace anodeless
       ButlerVolmer kinetics;
     };
 
+    using Interface = FilmLosses;
+
     struct State
     {
       double film_thickness = 0; ///< m
       double delta_phi      = 0; ///< phi_s - phi_e at the end of the step [V]
       bool   nucleated      = false;
+      double dead           = 0; ///< dead Li [mol/m^2]
+      double sei_charge     = 0; ///< SEI on the present film [C/m^2]
+      double sei_lost       = 0; ///< Li in SEI since the start [mol/m^2]
     };
 
     /// Faradaic and double-layer parts of the interface current.
@@ -195,23 +231,36 @@ namespace anodeless
       double faradaic   = 0; ///< A/m^2, changes the film
       double capacitive = 0; ///< A/m^2, charges the double layer
       double derivative = 0; ///< d(total)/d(dphi)
+      double sei        = 0; ///< Li taken by the SEI this step [mol/m^2]
     };
 
     explicit PlatingReaction(const Data &data);
 
     /// @param eta_shift added to dphi in the overpotential (mechanical term).
     Result
-    solve(double       delta_phi,
+    solve(double           delta_phi,
+          const State     &old,
+          double           dt,
+          const Interface &interface,
+          double           eta_shift = 0) const;
+
+    /// Same on an interface without losses.
+    Result
+    solve(const double delta_phi,
           const State &old,
-          double       dt,
-          double       eta_shift = 0) const;
+          const double dt,
+          const double eta_shift = 0) const
+    {
+      return solve(delta_phi, old, dt, Interface(), eta_shift);
+    }
 
     /// State after the step.
     State
-    advance(const State  &old,
-            double        delta_phi,
-            double        dt,
-            const Result &r) const;
+    advance(const State     &old,
+            double           delta_phi,
+            double           dt,
+            const Result    &r,
+            const Interface &interface = Interface()) const;
 
     const Data &
     parameters() const
