@@ -1,6 +1,6 @@
 // The anodeless executable: command line, MPI, parse on rank 0 first, run,
-// exit codes (0 done, 1 bad input or usage, 2 internal error, 3 solver
-// failure).
+// exit codes (0 done or shorted, 1 bad input or usage, 2 internal error, 3
+// solver failure, 4 stopped by a signal after a checkpoint).
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/utilities.h>
 
@@ -206,8 +206,15 @@ main(int argc, char **argv)
     }
   catch (const SolverFailure &e)
     {
-      std::cerr << "anodeless: the solver failed: " << e.what() << "\n";
-      MPI_Abort(world, 3);
+      // Every rank fails alike (the convergence tests are global): the
+      // run has written its checkpoint and summary and ends normally.
+      if (root)
+        std::cerr << "anodeless: the solver failed: " << e.what()
+                  << ". The newest checkpoint in the output folder holds "
+                     "the last accepted state to resume from (for example "
+                     "with other Electrochemistry/Solver settings); "
+                     "summary.json has status 'failed'.\n";
+      return 3;
     }
   catch (const std::exception &e)
     {

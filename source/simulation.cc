@@ -63,10 +63,14 @@ namespace anodeless
     , stack(parameters.stack)
     , mesh(world)
     , wall_start(std::chrono::steady_clock::now())
+    , last_checkpoint(wall_start)
   {
+    find_checkpoint();
     if (writer)
       {
         std::filesystem::create_directories(output_dir);
+        if (!checkpoint_found)
+          remove_checkpoints(output_dir);
         write_file_atomically(output_dir + "/original.prm",
                               parameters.input_text);
         write_file_atomically(output_dir + "/parameters.prm",
@@ -81,7 +85,7 @@ namespace anodeless
   Simulation<dim>::~Simulation() = default;
 
   template <int dim>
-  void
+  int
   Simulation<dim>::run()
   {
     pcout << "anodeless " << version_string << ": " << parameters.input_file
@@ -90,23 +94,60 @@ namespace anodeless
           << "output folder: " << output_dir << "\n\n";
     build_cell();
     report_stack();
-    press();
-    mount_in_fixture();
-    start_time_series();
+    if (!resume())
+      {
+        press();
+        mount_in_fixture();
+        start_time_series();
+      }
+    if (parameters.checkpoint.on_signal)
+      install_stop_signals();
 
     const auto &protocol = parameters.protocol;
-    for (unsigned int cycle = 1; cycle <= protocol.cycles && !shorted; ++cycle)
+    try
       {
-        for (const auto &step : protocol.steps_of_cycle(cycle))
-          if (!shorted)
-            run_protocol_step(step, cycle);
-        finish_cycle(cycle);
+        for (unsigned int cycle = progress.cycle;
+             cycle <= protocol.cycles && !shorted && !stopped;
+             ++cycle)
+          {
+            const auto steps = protocol.steps_of_cycle(cycle);
+            for (unsigned int k = continue_step ? progress.step_index : 0;
+                 k < steps.size() && !shorted && !stopped;
+                 ++k)
+              {
+                progress.cycle      = cycle;
+                progress.step_index = k;
+                run_protocol_step(steps[k], cycle);
+              }
+            if (!stopped)
+              finish_cycle(cycle);
+          }
+      }
+    catch (const SolverFailure &)
+      {
+        // Keep the last accepted state: a resume with other solver
+        // settings can go on from there.
+        if (!committing)
+          write_checkpoint();
+        run_summary["status"] = "failed";
+        write_summary();
+        throw;
+      }
+    const double wall =
+      wall_before + std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - wall_start)
+                      .count();
+    if (stopped)
+      {
+        run_summary["status"] = "stopped";
+        write_summary();
+        pcout << "\nstopped by a signal after writing a checkpoint at t = "
+              << time << " s (cycle " << progress.cycle << ", step "
+              << step_number << "); run the same command to resume.\n";
+        return 4;
       }
     write_fields();
-    run_summary["status"] = shorted ? "short" : "completed";
-    const double wall     = std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - wall_start)
-                          .count();
+    run_summary["status"]            = shorted ? "short" : "completed";
     Json solver                      = Json::object();
     solver["time steps"]             = time_step_number;
     solver["rejected steps"]         = statistics.rejected_steps;
@@ -118,6 +159,7 @@ namespace anodeless
     pcout << "\nrun completed: " << time_step_number << " time steps, "
           << statistics.newton_iterations << " Newton iterations, " << wall
           << " s wall time; results in " << output_dir << "\n";
+    return 0;
   }
 
   template <int dim>
@@ -414,8 +456,16 @@ namespace anodeless
     using Control      = typename CellElectrochemistry<dim>::Control;
     const auto  &ts    = parameters.protocol;
     const double one_c = electrochemistry->one_c_current_density();
-    ++step_number;
-    step_tally = Tally();
+    electrochemistry->set_first_charge(
+      cycle == 1 && (step.kind == ProtocolStep::Kind::charge ||
+                     step.kind == ProtocolStep::Kind::hold));
+    const bool continued = continue_step;
+    continue_step        = false;
+    if (!continued)
+      {
+        ++step_number;
+        step_tally = Tally();
+      }
 
     Control control = Control::current;
     double  value   = 0;
@@ -459,28 +509,52 @@ namespace anodeless
        ts.voltage_cutoff_tolerance}};
 
     pcout << "step " << step_number << " (cycle " << cycle << "): " << step.text
-          << "\n";
-    std::array<double, n_events> g_old;
-    g_old.fill(std::numeric_limits<double>::infinity());
-    double       t        = 0;
-    double       dt       = ts.initial_time_step;
-    unsigned int retries  = 0;
-    bool         finished = false;
+          << (continued ? " (continued)" : "") << "\n";
+    if (!continued)
+      {
+        progress.t  = 0;
+        progress.dt = ts.initial_time_step;
+        progress.g_old.fill(std::numeric_limits<double>::infinity());
+      }
+    std::array<double, n_events> g_old    = progress.g_old;
+    double                       t        = progress.t;
+    double                       dt       = progress.dt;
+    unsigned int                 retries  = 0;
+    unsigned int                 cuts     = 0;
+    bool                         finished = false;
+    const unsigned int           forced_failure =
+      parameters.checkpoint.forced_failure_step;
     while (!finished)
       {
         if (step.has_duration)
           dt = std::min(dt, step.duration - t);
-        const auto result = electrochemistry->solve_step(dt, control, value);
+        auto result = electrochemistry->solve_step(dt, control, value);
+        if (forced_failure > 0 && time_step_number + 1 >= forced_failure)
+          {
+            result.converged = false;
+            result.failure   = "forced by Checkpoint/Forced failure at time "
+                               "step = " +
+                             std::to_string(forced_failure);
+          }
         statistics.newton_iterations += result.newton_iterations;
         statistics.linear_iterations += result.linear_iterations;
         if (!result.converged)
           {
+            electrochemistry->reject();
             ++statistics.rejected_steps;
+            ++cuts;
             dt *= 0.25;
             if (dt < ts.minimum_time_step)
-              throw SolverFailure(
-                "in step " + std::to_string(step_number) + " ('" + step.text +
-                "') at t = " + std::to_string(time) + " s: " + result.failure);
+              {
+                std::ostringstream message;
+                message << "the electrochemistry (Newton) did not converge in "
+                        << "cycle " << cycle << ", step " << step_number
+                        << " ('" << step.text << "') at t = " << time
+                        << " s, after " << cuts
+                        << " cuts of the time step to below the minimum of "
+                        << ts.minimum_time_step << " s: " << result.failure;
+                throw SolverFailure(message.str());
+              }
             continue;
           }
         const auto g = events();
@@ -501,7 +575,12 @@ namespace anodeless
             continue;
           }
         retries = 0;
+        cuts    = 0;
 
+        // Until the step is recorded the fields are not one consistent
+        // state: a failure of the mechanics or a non-finite output here
+        // leaves no new checkpoint.
+        committing = true;
         electrochemistry->commit();
         advance_mechanics(dt);
         t += dt;
@@ -509,6 +588,7 @@ namespace anodeless
         ++time_step_number;
         check_short_circuit(cycle);
         record_time_step(step, dt);
+        committing = false;
 
         if (g[2] <= tolerance[2])
           {
@@ -559,6 +639,18 @@ namespace anodeless
                      (3.6 * 1e3 * electrochemistry->active_mass_per_area())
                 << " mAh/g  Newton " << result.newton_iterations << "\n"
                 << std::defaultfloat;
+        if (!finished)
+          {
+            progress.t     = t;
+            progress.dt    = dt;
+            progress.g_old = g_old;
+            if (checkpoint_due())
+              {
+                write_checkpoint();
+                if (stopped)
+                  return;
+              }
+          }
       }
 
     Json entry               = tally_json(step_tally);
@@ -637,6 +729,16 @@ namespace anodeless
                 std::max(max_separator_tension, l.max_principal);
           }
       }
+    // A NaN or Inf that got past the solvers must not reach the results:
+    // the reduced values are the same on every rank, so all stop alike.
+    std::vector<double> reduced = {I, V, li.total(), focusing, filling, x};
+    reduced.insert(reduced.end(), mechanical.begin(), mechanical.end());
+    for (const double value : reduced)
+      if (!std::isfinite(value))
+        throw SolverFailure("a value of the time step ending at t = " +
+                            std::to_string(time) +
+                            " s is not finite (NaN or Inf) in the current, "
+                            "voltage, Li inventory or stresses");
     if (!writer)
       return;
 
@@ -806,8 +908,10 @@ namespace anodeless
     budget["double layers [mol/m2]"] = li.double_layer / area;
     budget["of the carbon layer's, trapped for good [mol/m2]"] =
       li.carbon_trapped / area;
-    budget["dead Li [mol/m2]"]       = li.dead / area;
-    budget["SEI [mol/m2]"]           = li.sei / area;
+    budget["dead Li [mol/m2]"] = li.dead / area;
+    budget["SEI [mol/m2]"]     = li.sei / area;
+    budget["set free by electrolyte oxidation [mol/m2]"] =
+      li.from_electrolyte / area;
     budget["total [mol/m2]"]         = li.total() / area;
     budget["initial total [mol/m2]"] = initial_inventory / area;
     budget["relative change"] =
@@ -823,18 +927,14 @@ namespace anodeless
     switch (parameters.dimension)
       {
         case 1:
-          Simulation<1>(parameters, world).run();
-          break;
+          return Simulation<1>(parameters, world).run();
         case 2:
-          Simulation<2>(parameters, world).run();
-          break;
+          return Simulation<2>(parameters, world).run();
         case 3:
-          Simulation<3>(parameters, world).run();
-          break;
+          return Simulation<3>(parameters, world).run();
         default:
           throw std::logic_error("dimension must be 1, 2 or 3");
       }
-    return 0;
   }
 
   template class Simulation<1>;

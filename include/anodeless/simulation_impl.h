@@ -7,15 +7,18 @@
 #include <anodeless/electrochemistry/short_circuit.h>
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/stack_mesh.h>
+#include <anodeless/io/checkpoint.h>
 #include <anodeless/io/csv_writer.h>
 #include <anodeless/io/json.h>
 #include <anodeless/io/pvd_record.h>
 #include <anodeless/mechanics/cell_mechanics.h>
 #include <anodeless/protocol/protocol.h>
 
+#include <array>
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace anodeless
@@ -32,7 +35,10 @@ namespace anodeless
     Simulation(const RunParameters &parameters, MPI_Comm world);
     ~Simulation();
 
-    void
+    /// Run (or resume) the experiment. Returns the exit code: 0 when the
+    /// protocol is done or a short ended it, 4 when a stop signal ended it
+    /// after a checkpoint.
+    int
     run();
 
     /// Results of the run so far (also written to summary.json).
@@ -55,6 +61,41 @@ namespace anodeless
 
     void
     build_cell();
+
+    /// Where the run stands inside the protocol: the state of the time
+    /// loop of the current step at its last accepted time step.
+    struct Progress
+    {
+      unsigned int          cycle      = 1;
+      unsigned int          step_index = 0; ///< in the cycle's steps
+      double                t          = 0; ///< time into the step [s]
+      double                dt         = 0; ///< next time step [s]
+      std::array<double, 3> g_old{{0, 0, 0}};
+    };
+
+    /// Find the checkpoint to resume from (Checkpoint/Resume) and check
+    /// that it fits this run; throws InputError if it does not. Called
+    /// before anything is written.
+    void
+    find_checkpoint();
+
+    /// Take over the state of the checkpoint found; false if there is none.
+    bool
+    resume();
+
+    /// Whether a checkpoint is due now (steps, wall time, stop signal);
+    /// collective.
+    bool
+    checkpoint_due();
+
+    void
+    write_checkpoint();
+
+    std::vector<char>
+    pack_state() const;
+
+    void
+    unpack_state(const std::vector<char> &bytes);
 
     /// Print the layer table and record it in the run summary.
     void
@@ -151,5 +192,16 @@ namespace anodeless
     Json                                  cycles_json = Json::array();
     Json                                  events_json = Json::array();
     std::chrono::steady_clock::time_point wall_start;
+    std::chrono::steady_clock::time_point last_checkpoint;
+    /// Wall time of the earlier runs this one resumes [s].
+    double                            wall_before = 0;
+    Progress                          progress;
+    std::optional<CheckpointContents> checkpoint_found;
+    /// The next step continues the one in progress (after a resume).
+    bool continue_step = false;
+    /// A stop signal ended the run after a checkpoint.
+    bool stopped = false;
+    /// Inside the commit of a time step (electrochemistry, then mechanics).
+    bool committing = false;
   };
 } // namespace anodeless

@@ -51,6 +51,7 @@ namespace anodeless
     electrochemistry.declare(prm);
     mechanics.declare(prm);
     short_circuit.declare(prm);
+    checkpoint.declare(prm);
     protocol.declare(prm);
   }
 
@@ -100,6 +101,11 @@ namespace anodeless
           (parameters->output.verbosity_name == "detailed" ?
              Verbosity::detailed :
              Verbosity::normal);
+      parameters->checkpoint.resume =
+        parameters->checkpoint.resume_name == "never" ?
+          Resume::never :
+          (parameters->checkpoint.resume_name == "always" ? Resume::always :
+                                                            Resume::automatic);
 
       try
         {

@@ -7,6 +7,8 @@
 
 #include <anodeless/electrochemistry/charge_conservation.h>
 
+#include <anodeless/core/constants.h>
+
 #include "cell_electrochemistry_impl.h"
 
 namespace anodeless
@@ -155,8 +157,16 @@ namespace anodeless
                                                   guess,
                                                   contact);
                     guess          = r.current;
-                    aj  = cathode_specific_area * contact * r.current;
-                    daj = cathode_specific_area * contact * r.derivative;
+                    // The first charge's electrolyte oxidation rides on the
+                    // delithiation current (r.current > 0: Li leaves).
+                    const double side = r.current > 0 ? 1 + side_share : 1.0;
+                    aj  = cathode_specific_area * contact * r.current * side;
+                    daj = cathode_specific_area * contact * r.derivative * side;
+                    if (store_states)
+                      released_trial[index][q] =
+                        released[index][q] +
+                        (side - 1) * cathode_specific_area * contact *
+                          r.current * dt / constants::faraday;
                     if (store_states)
                       cathode->advance(shells,
                                        dt,

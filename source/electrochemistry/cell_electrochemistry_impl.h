@@ -131,6 +131,10 @@ namespace anodeless
     std::vector<double>              nucleation_overpotential; ///< per cell
     std::vector<PlatingReaction::Interface> interface_losses;  ///< per cell
     std::vector<std::vector<double>> reaction_rate; ///< a j per point [A/m^3]
+    /// Li+ set free by electrolyte oxidation per cathode point [mol/m^3].
+    std::vector<std::vector<double>> released, released_trial;
+    /// Share of the delithiation current added by that oxidation now.
+    double side_share = 0;
     /// Surface response of each cathode particle for the current step
     /// (offset, slope per quadrature point), valid until the step changes.
     std::vector<std::vector<double>> surface_response;

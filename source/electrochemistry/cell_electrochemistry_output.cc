@@ -97,9 +97,12 @@ namespace anodeless
                 {
                   const double JxW = geometry.cell.JxW(q);
                   if (role == LayerRole::cathode)
-                    li.cathode +=
-                      JxW * eps *
-                      d.cathode->particle().mean(&state[q * c.shells]);
+                    {
+                      li.cathode +=
+                        JxW * eps *
+                        d.cathode->particle().mean(&state[q * c.shells]);
+                      li.from_electrolyte += JxW * d.released[index][q];
+                    }
                   else
                     {
                       const double *slots = &state[q * carbon_slot::size];
@@ -130,15 +133,14 @@ namespace anodeless
                 }
             }
         }
-    li.cathode        = Utilities::MPI::sum(li.cathode, d.comm);
-    li.carbon         = Utilities::MPI::sum(li.carbon, d.comm);
-    li.films          = Utilities::MPI::sum(li.films, d.comm);
-    li.double_layer   = Utilities::MPI::sum(li.double_layer, d.comm);
-    li.carbon_trapped = Utilities::MPI::sum(li.carbon_trapped, d.comm);
-    li.dead           = Utilities::MPI::sum(li.dead, d.comm);
-    li.sei            = Utilities::MPI::sum(li.sei, d.comm);
-    li.dead           = Utilities::MPI::sum(li.dead, d.comm);
-    li.sei            = Utilities::MPI::sum(li.sei, d.comm);
+    li.cathode          = Utilities::MPI::sum(li.cathode, d.comm);
+    li.carbon           = Utilities::MPI::sum(li.carbon, d.comm);
+    li.films            = Utilities::MPI::sum(li.films, d.comm);
+    li.double_layer     = Utilities::MPI::sum(li.double_layer, d.comm);
+    li.carbon_trapped   = Utilities::MPI::sum(li.carbon_trapped, d.comm);
+    li.dead             = Utilities::MPI::sum(li.dead, d.comm);
+    li.sei              = Utilities::MPI::sum(li.sei, d.comm);
+    li.from_electrolyte = Utilities::MPI::sum(li.from_electrolyte, d.comm);
     return li;
   }
 

@@ -408,6 +408,12 @@ namespace anodeless
           reaction_guess[c].assign(nq, 0.0);
           reaction_rate[c].assign(nq, 0.0);
         }
+    released.assign(n_cells, {});
+    for (const auto &cell : mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          role_of_material_id(cell->material_id()) == LayerRole::cathode)
+        released[cell->active_cell_index()].assign(nq, 0.0);
+    released_trial = released;
   }
 
   template <int dim>

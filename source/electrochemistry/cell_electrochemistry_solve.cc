@@ -59,6 +59,7 @@ namespace anodeless
     d.surface_response_valid = false; // new step or new dt
     d.cell_state_trial       = d.cell_state;
     d.face_state_trial       = d.face_state;
+    d.released_trial         = d.released;
     d.solution               = d.committed;
     if (control == Control::voltage)
       {
@@ -206,6 +207,15 @@ namespace anodeless
     impl->committed  = impl->solution;
     impl->cell_state = impl->cell_state_trial;
     impl->face_state = impl->face_state_trial;
+    impl->released   = impl->released_trial;
+  }
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::set_first_charge(const bool first_charge)
+  {
+    impl->side_share =
+      first_charge ? impl->echem.cathode.first_charge_side_share : 0.0;
   }
 
   template <int dim>

@@ -60,6 +60,18 @@ namespace anodeless
                       "fully lithiated; 0.995 keeps the exchange current "
                       "finite (0.5 % = 1.4 mAh/g).",
                       Patterns::Double(0.01, 0.99999));
+    prm.add_parameter(
+      "First charge side reaction share",
+      first_charge_side_share,
+      "On the first charge only, an oxidation of the electrolyte at the "
+      "NCM surface (the cathode electrolyte interphase) carries this share "
+      "of the delithiation current on top of it; the Li+ it sets free goes "
+      "to the anode like the NCM's, so the first charge capacity grows and "
+      "the NCM keeps the sites it cannot refill. [A] 0; sulfide "
+      "electrolytes oxidize above about 2.5 V vs Li (Zhu, Mo 2015, "
+      "doi:10.1021/acsami.5b07517); calibrated against the first charge "
+      "(scripts/calibrate; the fitted value is in the shipped inputs).",
+      Patterns::Double(0, 1));
     prm.add_parameter("Diffusivity model",
                       diffusivity_model,
                       "Li diffusivity in NCM811: ORegan2022 (x-dependent fit, "
@@ -312,15 +324,17 @@ namespace anodeless
                           source,
                         Patterns::Double(0, 0.9));
     };
-    dead("collector",
-         dead_on_collector,
-         "[A] 0.02; calibrated against Comparative Example 1 "
-         "(scripts/calibrate).");
+    dead("collector", dead_on_collector, "[A] 0.02.");
     dead("halide",
          dead_on_halide,
-         "[A] 0.005; calibrated against the Example (scripts/calibrate).");
+         "[A] 0.005; calibrated against the Example (scripts/calibrate; the "
+         "fitted value is in the shipped inputs).");
     dead("lithiophilic", dead_on_lithiophilic, "[A] 0.005.");
-    dead("carbon", dead_on_carbon, "[A] 0.01.");
+    dead("carbon",
+         dead_on_carbon,
+         "[A] 0.01; calibrated against Comparative Example 1, where Li "
+         "plates on the carbon at the separator (scripts/calibrate; the "
+         "fitted value is in the shipped inputs).");
     prm.add_parameter(
       "SEI rate constant",
       sei_rate_constant,

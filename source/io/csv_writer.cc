@@ -1,6 +1,7 @@
 #include <anodeless/io/csv_writer.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 
 namespace anodeless
@@ -12,9 +13,35 @@ namespace anodeless
   {
     if (!out)
       throw std::runtime_error("cannot write the file '" + path + "'");
+    std::string line;
     for (std::size_t i = 0; i < columns.size(); ++i)
-      out << (i ? "," : "") << columns[i];
-    out << "\n" << std::flush;
+      line += (i ? "," : "") + columns[i];
+    line += "\n";
+    out << line << std::flush;
+    bytes = line.size();
+  }
+
+  CsvWriter::CsvWriter(const std::string              &path,
+                       const std::vector<std::string> &columns,
+                       const unsigned long long        length)
+    : header(columns)
+    , bytes(length)
+  {
+    std::error_code ec;
+    if (!std::filesystem::exists(path) ||
+        std::filesystem::file_size(path) < length)
+      throw std::runtime_error("the file '" + path +
+                               "' is shorter than at the checkpoint: it "
+                               "cannot be continued");
+    std::filesystem::resize_file(path, length, ec);
+    if (ec)
+      throw std::runtime_error("cannot cut '" + path +
+                               "' back to the "
+                               "checkpoint: " +
+                               ec.message());
+    out.open(path, std::ios::app);
+    if (!out)
+      throw std::runtime_error("cannot write the file '" + path + "'");
   }
 
   void
@@ -27,9 +54,11 @@ namespace anodeless
     char buffer[32];
     for (const double x : numbers)
       {
-        std::snprintf(buffer, sizeof(buffer), "%.10e", x);
+        std::snprintf(buffer, sizeof(buffer), "%.15e", x);
         line += (line.empty() ? "" : ",") + std::string(buffer);
       }
-    out << line << "\n" << std::flush;
+    line += "\n";
+    out << line << std::flush;
+    bytes += line.size();
   }
 } // namespace anodeless

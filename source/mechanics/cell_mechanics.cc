@@ -7,6 +7,7 @@
 #include <deal.II/fe/fe_system.h>
 #include <deal.II/fe/fe_values.h>
 
+#include <deal.II/grid/cell_id.h>
 #include <deal.II/grid/tria.h>
 
 #include <deal.II/lac/affine_constraints.h>
@@ -30,6 +31,7 @@
 #include <anodeless/core/run_parameters.h>
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/stack_mesh.h>
+#include <anodeless/io/checkpoint.h>
 #include <anodeless/materials/material_library.h>
 #include <anodeless/materials/monotone_table.h>
 #include <anodeless/mechanics/cell_mechanics.h>
@@ -1108,6 +1110,133 @@ namespace anodeless
   CellMechanics<dim>::last_linear_iterations() const
   {
     return impl->linear_iterations;
+  }
+
+
+  namespace
+  {
+    void
+    put_tensor(std::vector<double> &out, const SymmetricTensor<2, 3> &t)
+    {
+      for (unsigned int i = 0; i < t.n_independent_components; ++i)
+        out.push_back(t.access_raw_entry(i));
+    }
+
+    SymmetricTensor<2, 3>
+    take_tensor(const std::vector<double> &in, std::size_t &k)
+    {
+      SymmetricTensor<2, 3> t;
+      for (unsigned int i = 0; i < t.n_independent_components; ++i)
+        t.access_raw_entry(i) = in.at(k++);
+      return t;
+    }
+  } // namespace
+
+  template <int dim>
+  void
+  CellMechanics<dim>::save_state(
+    std::map<std::string, std::vector<double>> &cells) const
+  {
+    Impl &d   = *impl;
+    d.ghosted = d.solution;
+    std::vector<types::global_dof_index> dofs(d.fe.n_dofs_per_cell());
+    for (const auto &cell : d.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          std::vector<double> &values = cells[cell->id().to_string()];
+          values.clear();
+          CellRecord record(values);
+          cell->get_dof_indices(dofs);
+          std::vector<double> local(dofs.size());
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            local[i] = d.ghosted[dofs[i]];
+          record.put(local);
+          const unsigned int  c = cell->active_cell_index();
+          std::vector<double> points;
+          for (unsigned int q = 0; q < d.quadrature.size(); ++q)
+            {
+              put_tensor(points, d.state[c][q].plastic_strain);
+              points.push_back(d.state[c][q].equivalent_plastic_strain);
+              points.push_back(d.state[c][q].max_pressure);
+              put_tensor(points, d.stress[c][q]);
+            }
+          record.put(points);
+          record.put(d.eigen_volume[c]);
+          record.put(d.film_gap[c]);
+          record.put(d.film_growth[c]);
+          record.put(d.opening[c]);
+          record.put(d.band_cell[c] ? 1.0 : 0.0);
+        }
+    // The plate's degree of freedom is shared by all ranks (a constraint
+    // master); the scalars are the same on every rank.
+    cells["global"] = {d.plate_reference,
+                       d.lateral_strain,
+                       d.load,
+                       d.lateral_load,
+                       d.stage == Impl::Stage::cycling ? 1.0 : 0.0};
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::load_state(
+    const std::map<std::string, std::vector<double>> &cells)
+  {
+    Impl      &d      = *impl;
+    const auto global = cells.find("global");
+    if (global == cells.end() || global->second.size() != 5 ||
+        global->second[4] != 1.0)
+      throw std::runtime_error(
+        "the checkpoint has no mechanical state of a stack in its fixture");
+    d.plate_reference = global->second[0];
+    d.lateral_strain  = global->second[1];
+    d.load            = global->second[2];
+    d.lateral_load    = global->second[3];
+    d.stage           = Impl::Stage::cycling;
+    d.make_constraints();
+    std::vector<types::global_dof_index> dofs(d.fe.n_dofs_per_cell());
+    for (const auto &cell : d.dof_handler.active_cell_iterators())
+      // Ghost cells too: their point states are used by the faces
+      // they share with owned cells.
+      if (!cell->is_artificial())
+        {
+          const auto found = cells.find(cell->id().to_string());
+          if (found == cells.end() && !cell->is_locally_owned())
+            continue;
+          if (found == cells.end())
+            throw std::runtime_error(
+              "the checkpoint has no mechanical state for cell " +
+              cell->id().to_string() + ": it was written for another mesh");
+          CellRecord record(found->second);
+          cell->get_dof_indices(dofs);
+          const auto local = record.take();
+          if (local.size() != dofs.size())
+            throw std::runtime_error("the checkpoint's displacements of "
+                                     "cell " +
+                                     cell->id().to_string() +
+                                     " do not match the mesh");
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            if (d.owned.is_element(dofs[i]))
+              d.solution[dofs[i]] = local[i];
+          const unsigned int c      = cell->active_cell_index();
+          const auto         points = record.take();
+          std::size_t        k      = 0;
+          for (unsigned int q = 0; q < d.quadrature.size(); ++q)
+            {
+              d.state[c][q].plastic_strain            = take_tensor(points, k);
+              d.state[c][q].equivalent_plastic_strain = points.at(k++);
+              d.state[c][q].max_pressure              = points.at(k++);
+              d.stress[c][q]                          = take_tensor(points, k);
+            }
+          d.eigen_volume[c] = record.take();
+          d.film_gap[c]     = record.take();
+          d.film_growth[c]  = record.take();
+          d.opening[c]      = record.take();
+          d.band_cell[c]    = record.take_one() > 0.5;
+        }
+    d.solution.compress(VectorOperation::insert);
+    d.ghosted        = d.solution;
+    d.state_trial    = d.state;
+    d.film_gap_trial = d.film_gap;
   }
 
   template class CellMechanics<1>;

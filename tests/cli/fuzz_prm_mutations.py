@@ -578,11 +578,11 @@ def protocol_step(text, source, tree, rng, slot):
     step = BAD_STEPS[(5 * _file_index(source) + slot) % len(BAD_STEPS)]
     if slot % 2 == 0:
         path = "Protocol/First cycle steps"
-        lines = [f"set First cycle steps = {step}"]
+        out = with_value(text, path, step)
     else:
         path = "Protocol/Cycle steps"
-        lines = ["set Number of cycles = 2", f"set Cycle steps = {step}"]
-    out = text + block(path, lines)
+        out = with_value(with_value(text, "Protocol/Number of cycles", "2"),
+                         path, step)
     return Variant("protocol_step", source, out.encode(),
                    f"{path.split('/')[-1]} = {step!r}", path=path)
 

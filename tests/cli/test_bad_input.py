@@ -41,7 +41,7 @@ cases = [
     ("duplicate_key", replace("set Thickness = 66e-6",
                               "set Thickness = 66e-6\n    set Thickness = 70e-6"),
      [], "set twice"),
-    ("unclosed_subsection", example[: example.rfind("end")], [],
+    ("unclosed_subsection", example[: example.rfind("\nend") + 1], [],
      "never closed"),
     ("binary_junk", example + "\x00\x01\x02garbage\n", [], "binary"),
     ("statement_garbage", example + "this is not a statement\n", [],

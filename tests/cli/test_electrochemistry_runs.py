@@ -6,6 +6,9 @@
                       equal (q - q_dl) / F to 1e-10, h = Omega n, and Li nucleates exactly
                       when phi_s - phi_e reaches -eta_nuc (double-layer
                       charging: t* = C_dl (U_rest + eta_nuc) / I).
+--case side_reaction  Example 1D, first charge with an electrolyte
+                      oxidation share s: the Li+ it sets free is s times the
+                      NCM's delithiation and the charge is (1 + s) times it.
 --case dimensions     Comparative 1 (laterally uniform): 1D and 2D first-cycle
                       capacities agree to 1e-6; 2D on 1 and 2 ranks to 1e-8.
 --case mechanics_ranks  2D Example with the mechanics on 1 and 2 ranks: the
@@ -116,6 +119,37 @@ elif case == "faraday":
     checker.check((before["plated Li Halide layer|Separator [um]"] == 0).all(),
                   "no plated Li before nucleation")
     print(f"nucleation at t = {t_event:.9f} s, closed form {t_star:.9f} s")
+
+elif case == "side_reaction":
+    # The first charge's electrolyte oxidation adds share s on top of the
+    # NCM's delithiation: the Li+ it sets free is s times the Li that left
+    # the NCM, and the charge passed is F (1 + s) times that, to 1e-10.
+    share = 0.05
+    text = set_parameters(shipped("patent_example"), {
+        "Electrochemistry/Cathode/First charge side reaction share": share,
+        "Protocol/First cycle steps":
+            "Charge at 0.1C until 4.25 V; Hold at 4.25 V until 0.05C",
+        "Protocol/Number of cycles": 1,
+        "Output/Field output interval": 0})
+    summary, series = simulate("side_reaction", text)
+    budget = summary["Li inventory"]
+    # Li out of the NCM from its mean Li fraction (the NCM holds x times
+    # the same amount at every time).
+    x0 = series["NCM Li fraction [-]"].iloc[0]
+    x1 = series["NCM Li fraction [-]"].iloc[-1]
+    left = (x0 - x1) * budget["cathode [mol/m2]"] / x1
+    released = budget["set free by electrolyte oxidation [mol/m2]"]
+    q = summary["cycles"][0]["charge capacity [mAh/cm2]"] * 3.6e4  # C/m2
+    checker.check(abs(released - share * left) <= 1e-10 * released,
+                  f"Li+ set free {released} mol/m2 vs s x NCM Li out "
+                  f"{share * left}")
+    checker.check(abs(q / F - (1 + share) * left) <= 1e-10 * q / F,
+                  f"first charge {q / F} mol/m2 vs (1 + s) x NCM Li out "
+                  f"{(1 + share) * left}")
+    checker.check(abs(budget["relative change"]) < 1e-10,
+                  f"inventory change {budget['relative change']}")
+    print(f"share {share}: {released:.9e} mol/m2 set free, NCM gave "
+          f"{left:.9e} mol/m2, first charge {q / F:.9e} mol/m2")
 
 elif case == "dimensions":
     window = ("subsection Stack\n  set Lateral width = 4e-6\n  set Lateral cells = 2\n"

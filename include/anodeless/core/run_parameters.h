@@ -3,6 +3,7 @@
 #include <anodeless/electrochemistry/electrochemistry_parameters.h>
 #include <anodeless/electrochemistry/short_circuit.h>
 #include <anodeless/geometry/layer_stack.h>
+#include <anodeless/io/checkpoint.h>
 #include <anodeless/materials/material_library.h>
 #include <anodeless/mechanics/mechanics_parameters.h>
 #include <anodeless/protocol/protocol.h>
@@ -54,6 +55,7 @@ namespace anodeless
     ElectrochemistryParameters electrochemistry;
     MechanicsParameters        mechanics;
     ShortCircuitParameters     short_circuit;
+    CheckpointParameters       checkpoint;
     ProtocolParameters         protocol;
 
     /// The input file as read, and the full parameter set after parsing.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,11 +25,15 @@ namespace anodeless
     double carbon_trapped = 0; ///< part of 'carbon' trapped for good
     double dead           = 0; ///< dead Li
     double sei            = 0; ///< Li in the SEI
+    /// Li+ set free by the oxidation of the electrolyte (first charge); it
+    /// is in the hosts above, so the total takes it off.
+    double from_electrolyte = 0;
 
     double
     total() const
     {
-      return cathode + carbon + films + double_layer + dead + sei;
+      return cathode + carbon + films + double_layer + dead + sei -
+             from_electrolyte;
     }
   };
 
@@ -185,6 +190,11 @@ namespace anodeless
     std::vector<ContactStatistics>
     contact_statistics() const;
 
+    /// Whether the electrolyte oxidation of the first charge (Cathode/First
+    /// charge side reaction share) runs in the next steps.
+    void
+    set_first_charge(bool first_charge);
+
     /// Electronic conductance [S/m^2] of a soft short between the cathode's
     /// top and the grounded anode, from the next step on.
     void
@@ -202,6 +212,16 @@ namespace anodeless
     /// this rank, trial state.
     std::vector<ReactionSample>
     reaction_samples(LayerRole role) const;
+
+    /// The committed state of the locally owned cells (unknowns and
+    /// point states), by cell id, for a checkpoint.
+    void
+    save_state(std::map<std::string, std::vector<double>> &cells) const;
+
+    /// Restore a state written by save_state, possibly on another
+    /// partition of the same mesh; it becomes the committed state.
+    void
+    load_state(const std::map<std::string, std::vector<double>> &cells);
 
   private:
     struct Impl;

@@ -20,23 +20,26 @@ namespace anodeless
   /// "Electrochemistry/Cathode": the homogenized NCM811 composite.
   struct CathodeParameters
   {
-    double       active_volume_fraction        = 0.60;
-    double       electrolyte_volume_fraction   = 0.28;
-    double       bruggeman_exponent            = 1.5;
-    double       particle_radius               = 3.8e-6;
-    unsigned int shells                        = 12;
-    double       max_concentration             = 49100;
-    double       initial_li_fraction           = 0.995;
-    std::string  diffusivity_model             = "ORegan2022";
-    double       diffusivity                   = 4e-15;
-    double       diffusivity_activation_energy = 12.05e3;
-    double       exchange_current_density      = 1.0;
-    double       kinetics_activation_energy    = 17.8e3;
-    double       transfer_coefficient          = 0.5;
-    double       contact_fraction              = 0.6;
-    double       reference_specific_capacity   = 7.308e5;
-    double       active_material_density       = 4750;
-    std::string  ocp_file;
+    double       active_volume_fraction      = 0.60;
+    double       electrolyte_volume_fraction = 0.28;
+    double       bruggeman_exponent          = 1.5;
+    double       particle_radius             = 3.8e-6;
+    unsigned int shells                      = 12;
+    double       max_concentration           = 49100;
+    double       initial_li_fraction         = 0.995;
+    /// Extra anodic current on the first charge, as a share of the
+    /// delithiation current (electrolyte oxidation forming the CEI).
+    double      first_charge_side_share       = 0.0;
+    std::string diffusivity_model             = "ORegan2022";
+    double      diffusivity                   = 4e-15;
+    double      diffusivity_activation_energy = 12.05e3;
+    double      exchange_current_density      = 1.0;
+    double      kinetics_activation_energy    = 17.8e3;
+    double      transfer_coefficient          = 0.5;
+    double      contact_fraction              = 0.6;
+    double      reference_specific_capacity   = 7.308e5;
+    double      active_material_density       = 4750;
+    std::string ocp_file;
 
     void
     declare(dealii::ParameterHandler &prm);

@@ -16,6 +16,12 @@ namespace anodeless
     /// Open (truncate) @p path and write the header. Call on one rank.
     CsvWriter(const std::string &path, const std::vector<std::string> &columns);
 
+    /// Continue @p path after a resume: cut it to its first @p bytes (the
+    /// length at the checkpoint) and append from there.
+    CsvWriter(const std::string              &path,
+              const std::vector<std::string> &columns,
+              unsigned long long              bytes);
+
     /// Write a row of numbers (%.10e) with optional leading text columns.
     void
     write_row(const std::vector<std::string> &text,
@@ -27,8 +33,16 @@ namespace anodeless
       return header;
     }
 
+    /// Length of the file so far.
+    unsigned long long
+    size() const
+    {
+      return bytes;
+    }
+
   private:
     std::ofstream            out;
+    unsigned long long       bytes = 0;
     std::vector<std::string> header;
   };
 } // namespace anodeless

@@ -38,6 +38,15 @@ namespace anodeless
     std::string
     dump(unsigned int indent = 2) const;
 
+    /// For checkpoints (boost serialization; the caller includes the
+    /// headers for std::string, std::vector and std::pair).
+    template <class Archive>
+    void
+    serialize(Archive &archive, const unsigned int)
+    {
+      archive &kind &flag &number &text &items &members;
+    }
+
   private:
     enum class Kind
     {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -116,6 +117,17 @@ namespace anodeless
     /// Linear iterations of the last solve (0 for a direct solve).
     unsigned int
     last_linear_iterations() const;
+
+    /// The state of the locally owned cells (displacement, material and
+    /// film states), by cell id, and the stack's scalars, for a checkpoint.
+    void
+    save_state(std::map<std::string, std::vector<double>> &cells) const;
+
+    /// Restore a state written by save_state (possibly on another partition
+    /// of the same mesh) into a mechanics just set up: it continues cycling
+    /// in its fixture from there.
+    void
+    load_state(const std::map<std::string, std::vector<double>> &cells);
 
   private:
     struct Impl;

@@ -1,0 +1,129 @@
+// The committed state of the electrochemistry by cell id, for checkpoints
+// that a run can resume from on another partition.
+#include <deal.II/grid/cell_id.h>
+
+#include <anodeless/io/checkpoint.h>
+
+#include "cell_electrochemistry_impl.h"
+
+#include <stdexcept>
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /// The per-point arrays of a cell, in the order of the record. Arrays
+    /// that are not in use (the mechanics' factors without mechanics) are
+    /// empty as a whole.
+    template <class Impl>
+    std::vector<std::vector<std::vector<double>> *>
+    cell_arrays(Impl &d)
+    {
+      return {&d.cell_state,
+              &d.face_state,
+              &d.reaction_guess,
+              &d.reaction_rate,
+              &d.ionic_factor,
+              &d.electronic_factor,
+              &d.contact_factor,
+              &d.film_pressure,
+              &d.released};
+    }
+  } // namespace
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::save_state(
+    std::map<std::string, std::vector<double>> &cells) const
+  {
+    Impl &d   = *impl;
+    d.ghosted = d.committed;
+    std::vector<types::global_dof_index> dofs;
+    for (const auto &cell : d.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          std::vector<double> &values = cells[cell->id().to_string()];
+          values.clear();
+          CellRecord record(values);
+          dofs.resize(cell->get_fe().n_dofs_per_cell());
+          cell->get_dof_indices(dofs);
+          std::vector<double> local(dofs.size());
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            local[i] = d.ghosted[dofs[i]];
+          record.put(local);
+          const unsigned int c = cell->active_cell_index();
+          for (const auto *array : cell_arrays(d))
+            record.put(array->empty() ? std::vector<double>() : (*array)[c]);
+        }
+    std::vector<double> &global = cells["global"];
+    global                      = {d.soft_short,
+                                   d.trial_voltage,
+                                   d.trial_current,
+                                   d.trial_dt,
+                                   d.side_share};
+  }
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::load_state(
+    const std::map<std::string, std::vector<double>> &cells)
+  {
+    Impl                                &d = *impl;
+    std::vector<types::global_dof_index> dofs;
+    const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
+    for (const auto &cell : d.dof_handler.active_cell_iterators())
+      // Ghost cells too: their point states are used by the faces
+      // they share with owned cells.
+      if (!cell->is_artificial())
+        {
+          const auto found = cells.find(cell->id().to_string());
+          if (found == cells.end() && !cell->is_locally_owned())
+            continue;
+          if (found == cells.end())
+            throw std::runtime_error(
+              "the checkpoint has no electrochemical state for cell " +
+              cell->id().to_string() + ": it was written for another mesh");
+          CellRecord record(found->second);
+          dofs.resize(cell->get_fe().n_dofs_per_cell());
+          cell->get_dof_indices(dofs);
+          const auto local = record.take();
+          if (local.size() != dofs.size())
+            throw std::runtime_error("the checkpoint's unknowns of cell " +
+                                     cell->id().to_string() +
+                                     " do not match the mesh");
+          for (unsigned int i = 0; i < dofs.size(); ++i)
+            if (d.owned_dofs.is_element(dofs[i]))
+              d.committed[dofs[i]] = local[i];
+          const unsigned int c = cell->active_cell_index();
+          for (auto *array : cell_arrays(d))
+            {
+              auto values = record.take();
+              if (array->empty() && !values.empty())
+                array->resize(n_cells);
+              if (!array->empty())
+                (*array)[c] = std::move(values);
+            }
+        }
+    d.committed.compress(VectorOperation::insert);
+    d.solution         = d.committed;
+    d.ghosted          = d.committed;
+    d.cell_state_trial = d.cell_state;
+    d.face_state_trial = d.face_state;
+    d.released_trial   = d.released;
+    const auto global  = cells.find("global");
+    if (global == cells.end() || global->second.size() != 5)
+      throw std::runtime_error("the checkpoint has no electrochemical scalars");
+    d.soft_short             = global->second[0];
+    d.trial_voltage          = global->second[1];
+    d.trial_current          = global->second[2];
+    d.trial_dt               = global->second[3];
+    d.side_share             = global->second[4];
+    d.surface_response_valid = false;
+  }
+
+  template class CellElectrochemistry<1>;
+  template class CellElectrochemistry<2>;
+  template class CellElectrochemistry<3>;
+} // namespace anodeless
