@@ -629,16 +629,42 @@ namespace anodeless
         if (parameters.output.verbosity == Verbosity::detailed ||
             (parameters.output.verbosity == Verbosity::normal &&
              (finished || time_step_number % 25 == 0)))
-          pcout << "  t = " << std::setw(9) << std::fixed
-                << std::setprecision(1) << time
-                << " s  I = " << std::setprecision(4)
-                << electrochemistry->current_density() / 10
-                << " mA/cm2  V = " << std::setprecision(4) << V
-                << " V  Q = " << std::setprecision(2)
-                << (step_tally.charge + step_tally.discharge) /
-                     (3.6 * 1e3 * electrochemistry->active_mass_per_area())
-                << " mAh/g  Newton " << result.newton_iterations << "\n"
-                << std::defaultfloat;
+          {
+            // Reductions: every rank evaluates them, rank 0 prints.
+            double plated = 0;
+            for (const auto &s : electrochemistry->interface_summaries())
+              plated += s.mean_thickness;
+            const double pressure = mechanics ? mechanics->stack_pressure() : 0;
+            pcout << "  t = " << std::setw(9) << std::fixed
+                  << std::setprecision(1) << time
+                  << " s  I = " << std::setprecision(4)
+                  << electrochemistry->current_density() / 10
+                  << " mA/cm2  V = " << std::setprecision(4) << V
+                  << " V  Q = " << std::setprecision(2)
+                  << (step_tally.charge + step_tally.discharge) /
+                       (3.6 * 1e3 * electrochemistry->active_mass_per_area())
+                  << " mAh/g  Li " << std::setprecision(3) << plated * 1e6
+                  << " um";
+            if (mechanics)
+              pcout << "  p " << std::setprecision(2) << pressure / 1e6
+                    << " MPa";
+            pcout << "  Newton " << result.newton_iterations;
+            // Remaining wall time from the cycles done so far.
+            const unsigned int done = current_cycle - 1;
+            if (done > 0 && parameters.protocol.cycles > done)
+              {
+                const double wall =
+                  wall_before + std::chrono::duration<double>(
+                                  std::chrono::steady_clock::now() - wall_start)
+                                  .count();
+                const double left =
+                  wall / done * (parameters.protocol.cycles - done);
+                pcout << "  ETA " << std::setprecision(0)
+                      << (left < 120 ? left : left / 60)
+                      << (left < 120 ? " s" : " min");
+              }
+            pcout << "\n" << std::defaultfloat;
+          }
         if (!finished)
           {
             progress.t     = t;
@@ -735,10 +761,10 @@ namespace anodeless
     reduced.insert(reduced.end(), mechanical.begin(), mechanical.end());
     for (const double value : reduced)
       if (!std::isfinite(value))
-        throw SolverFailure("a value of the time step ending at t = " +
-                            std::to_string(time) +
-                            " s is not finite (NaN or Inf) in the current, "
-                            "voltage, Li inventory or stresses");
+        throw SolverFailure(
+          "a value of the time step ending at t = " + std::to_string(time) +
+          " s is not finite (NaN or Inf) in the current, "
+          "voltage, Li inventory or stresses");
     if (!writer)
       return;
 

@@ -301,4 +301,56 @@ namespace anodeless
       };
     print(tree, "");
   }
+
+  void
+  print_parameters_prm(const dealii::ParameterHandler &prm, std::ostream &out)
+  {
+    const Tree tree = declared_tree(prm);
+    // Comment lines of at most 78 characters at the given indentation.
+    const auto comment = [&](const std::string &indent,
+                             const std::string &text) {
+      std::istringstream words(text);
+      std::string        word, line;
+      while (words >> word)
+        {
+          if (!line.empty() &&
+              indent.size() + 2 + line.size() + 1 + word.size() > 78)
+            {
+              out << indent << "# " << line << "\n";
+              line.clear();
+            }
+          line += (line.empty() ? "" : " ") + word;
+        }
+      if (!line.empty())
+        out << indent << "# " << line << "\n";
+    };
+    std::function<void(const Tree &, unsigned int)> print =
+      [&](const Tree &node, const unsigned int depth) {
+        const std::string indent(2 * depth, ' ');
+        for (const auto &child : node)
+          if (is_entry(child.second))
+            {
+              comment(indent,
+                      child.second.get<std::string>("documentation", ""));
+              comment(indent,
+                      "Allowed: " +
+                        describe_pattern(child.second.get<std::string>(
+                          "pattern_description")) +
+                        ".");
+              out << indent << "set " << child.first << " = "
+                  << child.second.get<std::string>("value") << "\n\n";
+            }
+        for (const auto &child : node)
+          if (!is_entry(child.second))
+            {
+              out << indent << "subsection " << child.first << "\n";
+              print(child.second, depth + 1);
+              out << indent << "end\n\n";
+            }
+      };
+    out << "# The parameters of anodeless: what each means, its unit and "
+           "source ([P] patent,\n# [V]/[R] literature, [D] derived, [A] "
+           "assumption), what it allows, and its value.\n\n";
+    print(tree, 0);
+  }
 } // namespace anodeless

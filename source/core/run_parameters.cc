@@ -119,7 +119,7 @@ namespace anodeless
         }
 
       std::ostringstream expanded, json;
-      prm.print_parameters(expanded, dealii::ParameterHandler::PRM);
+      print_parameters_prm(prm, expanded);
       prm.print_parameters(json, dealii::ParameterHandler::JSON);
       parameters->expanded_prm  = expanded.str();
       parameters->expanded_json = json.str();
@@ -156,7 +156,7 @@ namespace anodeless
     else if (format == "markdown")
       print_parameters_markdown(prm, out);
     else
-      prm.print_parameters(out, dealii::ParameterHandler::PRM);
+      print_parameters_prm(prm, out);
     return out.str();
   }
 

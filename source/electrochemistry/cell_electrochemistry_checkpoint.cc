@@ -74,13 +74,11 @@ namespace anodeless
     std::vector<types::global_dof_index> dofs;
     const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
     for (const auto &cell : d.dof_handler.active_cell_iterators())
-      // Ghost cells too: their point states are used by the faces
-      // they share with owned cells.
-      if (!cell->is_artificial())
+      // Owned cells only: the states of ghost cells are never set or
+      // read (every rank keeps its own cells' states).
+      if (cell->is_locally_owned())
         {
           const auto found = cells.find(cell->id().to_string());
-          if (found == cells.end() && !cell->is_locally_owned())
-            continue;
           if (found == cells.end())
             throw std::runtime_error(
               "the checkpoint has no electrochemical state for cell " +

@@ -10,11 +10,14 @@
            without the forced failure completes the same way. Resuming with
            a changed parameter, or with Resume = always and no checkpoint,
            is refused with exit code 1 and a message naming the parameter.
---case 2d  Example in 2D (a narrow window), 2 cycles on 2 ranks: stopped by
-           SIGTERM to every rank in the second charge, resumed on 2 ranks and
-           on 1 rank. Two straight runs on 2 ranks already differ by about
-           2e-12 of a column's scale (the order of the parallel sums), so the
-           resumed runs are held to 1e-10 of the column's scale.
+--case 2d  Example in 2D (a narrow window), 2 cycles on 2 ranks, Newton
+           to round-off: stopped by SIGTERM to every rank in the second
+           charge, resumed on 2 ranks and on 1 rank. Two straight runs on 2
+           ranks are not bit-identical: from about 1e-15 of a column's scale
+           early on, their difference grows to a few 1e-11 over the two
+           cycles (the order of the parallel sums varies). A resumed run is
+           held to 10 times that difference of a second straight run (and
+           to 1e-12 where the straight runs agree to round-off).
 """
 import argparse
 import json
@@ -134,7 +137,7 @@ def compare(label, straight, resumed, tolerance):
             worst, where = difference, column
     checker.check(worst <= tolerance,
                   f"{label}: time series differ by {worst:.3g} of the scale "
-                  f"of '{where}' (allowed {tolerance})")
+                  f"of '{where}' (allowed {tolerance:.3g})")
     sa = json.load(open(os.path.join(straight, "summary.json")))
     sb = json.load(open(os.path.join(resumed, "summary.json")))
     skip = {"wall time [s]", "MPI ranks", "solver statistics",
@@ -168,6 +171,7 @@ def compare(label, straight, resumed, tolerance):
                   f"{label}: summaries differ: {differences[:5]}")
     print(f"{label}: {len(b)} rows, largest difference {worst:.2g} "
           f"of a column's scale ('{where}')")
+    return worst
 
 
 def status(folder):
@@ -275,13 +279,19 @@ else:
               "Stack/Lateral width": "8e-6", "Checkpoint/Every steps": "200",
               # Newton to round-off, so that what is compared is the
               # restart and not the solver tolerance.
-              "Electrochemistry/Solver/Residual tolerance": "1e-13",
-              "Electrochemistry/Solver/Update tolerance": "1e-13"}
-    straight = output("straight")
-    code, _, err = run(mpirun(2, [anodeless, "--output", straight,
-                                  prm("straight", window)]), cwd=args.work,
-                       timeout=900)
-    checker.check(code == 0, f"straight run on 2 ranks: exit {code}: {err}")
+              "Electrochemistry/Solver/Residual tolerance": "3e-11",
+              "Electrochemistry/Solver/Update tolerance": "1e-14"}
+    straight, again = output("straight"), output("straight_again")
+    for folder in (straight, again):
+        code, _, err = run(mpirun(2, [anodeless, "--output", folder,
+                                      prm("straight", window)]),
+                           cwd=args.work, timeout=900)
+        checker.check(code == 0, f"straight run on 2 ranks: exit {code}: {err}")
+    # Two straight runs on 2 ranks are not bit-identical (the order of the
+    # parallel sums varies); a resumed run must be as close to the first as
+    # the second is, within a factor 10.
+    baseline = compare("2 ranks, straight twice", straight, again, 1e-9)
+    tolerance = max(1e-12, 10 * baseline)
     stopped = output("sigterm")
     file = prm("sigterm", window)
     code, _, err = run_until(mpirun(2, [anodeless, "--output", stopped, file]),
@@ -296,9 +306,10 @@ else:
     code, _, err = run(mpirun(2, [anodeless, "--output", stopped, file]),
                        cwd=args.work, timeout=900)
     checker.check(code == 0, f"resume on 2 ranks: exit {code}: {err}")
-    compare("2 ranks, SIGTERM, resumed on 2 ranks", straight, stopped, 1e-10)
+    compare("2 ranks, SIGTERM, resumed on 2 ranks", straight, stopped,
+            tolerance)
     code, _, err = run([anodeless, "--output", copy, file], cwd=args.work,
                        timeout=900)
     checker.check(code == 0, f"resume on 1 rank: exit {code}: {err}")
-    compare("2 ranks, SIGTERM, resumed on 1 rank", straight, copy, 1e-10)
+    compare("2 ranks, SIGTERM, resumed on 1 rank", straight, copy, tolerance)
 checker.finish()

@@ -2,6 +2,7 @@
 // form, and derivatives against finite differences.
 #include <anodeless/core/constants.h>
 #include <anodeless/electrochemistry/local_reactions.h>
+#include <anodeless/electrochemistry/short_circuit.h>
 #include <anodeless/materials/nmc811.h>
 
 #include <testing.h>
@@ -239,4 +240,96 @@ ANODELESS_TEST(sei_parabolic_law)
       log() << celsius << " C: k_q = " << k_fit
             << " uAh cm^-2 h^-1/2 (measured " << measured << ")\n";
     }
+}
+
+ANODELESS_TEST(short_circuit_criteria)
+{
+  // The margins against their closed forms (MODEL.md section 8), with the
+  // default parameters written out here.
+  ShortCircuitParameters p;
+  const double           F = constants::faraday, omega = 13.0e-6;
+  ContactStatistics      halide;
+  halide.interface                 = "Halide layer|Separator";
+  halide.halide_below              = true;
+  halide.has_li                    = true;
+  halide.max_current               = 2.0;   // A/m^2
+  halide.max_plating_overpotential = 0.004; // V
+  halide.max_stripping             = 0.0;
+
+  // At the reference density, 25 C and no pressure j_CCD = 10 A/m^2.
+  auto m = evaluate_short_circuit(p,
+                                  {halide},
+                                  0.83,
+                                  298.15,
+                                  0.0,
+                                  0.25,
+                                  omega,
+                                  1e-10,
+                                  6.6);
+  check_relative(critical_current_density(p, 0.83, 298.15, 0),
+                 10.0,
+                 1e-14,
+                 "j_CCD at the reference density");
+  check_relative(critical_current_density(p, 0.99, 298.15, 0),
+                 90.0,
+                 1e-13,
+                 "j_CCD at the dense density");
+  check_relative(m.margin[0], 1 - 2.0 / 10.0, 1e-14, "S1 = 1 - j/j_CCD");
+  const double flaw = 0.23e6 / (1.12 * std::sqrt(M_PI * 1e-6));
+  check_relative(m.margin[1],
+                 1 - F * 0.004 / omega / flaw,
+                 1e-13,
+                 "S2 = 1 - (F eta / Omega) / (K_IC / (Y sqrt(pi a)))");
+  check_relative(m.margin[3],
+                 1 - 2.0 / 0.25 / 10.0,
+                 1e-13,
+                 "S4 = 1 - j / f_e / j_CCD");
+  check_relative(m.margin[4], 1.0, 1e-15, "S5 without stack pressure");
+  check_relative(m.margin[2], 1.0, 1e-15, "S3 without pressure: no check");
+  check(m.failed() == ShortCircuitMargins::n, "no criterion met");
+
+  // 45 C, 5 MPa: Arrhenius and (1 + p / 10 MPa); a stripping contact.
+  const double T = 318.15, pressure = 5e6;
+  const double ccd =
+    10.0 * std::exp(-30e3 / constants::gas_constant * (1 / T - 1 / 298.15)) *
+    1.5;
+  check_relative(critical_current_density(p, 0.83, T, pressure),
+                 ccd,
+                 1e-13,
+                 "j_CCD(T, p)");
+  halide.max_stripping = 1.0;
+  const double A = 1.5e-49, n = 6.6; // feeds about 2 A/m^2 at 5 MPa
+  m = evaluate_short_circuit(p, {halide}, 0.83, T, pressure, 0.25, omega, A, n);
+  const double feed = F / omega * 10e-6 * A * std::pow(pressure, n);
+  check_relative(m.margin[2],
+                 1 - 1.0 / feed,
+                 1e-12,
+                 "S3 = 1 - j_strip / ((F/Omega) L A p^n)");
+  check_relative(m.margin[4], 1 - 5e6 / 75e6, 1e-14, "S5 = 1 - p / p_pen");
+
+  // Focused on 5 % spots the same current exceeds j_CCD: S4 fails, and the
+  // soft short is fully developed.
+  m = evaluate_short_circuit(p,
+                             {halide},
+                             0.83,
+                             298.15,
+                             0.0,
+                             0.05,
+                             omega,
+                             1e-10,
+                             6.6);
+  check(m.failed() == 3, "S4 is the criterion met");
+  check_relative(m.soft_short_conductance, 0.1, 1e-14, "full soft short");
+  // At 90 % of j_CCD (onset 80 %) the soft short is half developed.
+  halide.max_current = 0.9 * 10.0 * 0.05;
+  m                  = evaluate_short_circuit(p,
+                             {halide},
+                             0.83,
+                             298.15,
+                             0.0,
+                             0.05,
+                             omega,
+                             1e-10,
+                             6.6);
+  check_relative(m.soft_short_conductance, 0.05, 1e-12, "half soft short");
 }

@@ -14,6 +14,7 @@
 #include <testing.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 using namespace anodeless;
@@ -79,7 +80,11 @@ namespace
 
 ANODELESS_TEST(newman_tobias_reaction_distribution)
 {
-  const std::string ocp = "newman_tobias_flat_ocp.csv";
+  // A flat open-circuit potential, written where it does not litter the
+  // working directory.
+  const std::string ocp = (std::filesystem::temp_directory_path() /
+                           "anodeless_newman_tobias_flat_ocp.csv")
+                            .string();
   if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
     std::ofstream(ocp) << "x,U\n0,3.9\n1,3.9\n";
   MPI_Barrier(MPI_COMM_WORLD);

@@ -39,4 +39,9 @@ namespace anodeless
   void
   print_parameters_markdown(const dealii::ParameterHandler &prm,
                             std::ostream                   &out);
+
+  /// Every parameter as a .prm file, by subsection: documentation, allowed
+  /// values and the current value (the default unless parsed).
+  void
+  print_parameters_prm(const dealii::ParameterHandler &prm, std::ostream &out);
 } // namespace anodeless
