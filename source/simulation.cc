@@ -342,9 +342,10 @@ namespace anodeless
     Utilities::MPI::sum(cells, mesh.field_communicator, cells);
     Utilities::MPI::sum(volume, mesh.field_communicator, volume);
 
+    const auto unknowns = electrochemistry->unknowns_per_layer();
     pcout << std::left << std::setw(27) << "layer" << std::setw(19)
           << "material" << std::right << std::setw(11) << "thickness"
-          << std::setw(9) << "cells"
+          << std::setw(9) << "cells" << std::setw(10) << "unknowns"
           << "\n";
     Json layers = Json::array();
     for (const auto &layer : stack.layers())
@@ -352,13 +353,15 @@ namespace anodeless
         const auto r = static_cast<unsigned int>(layer.role);
         pcout << std::left << std::setw(27) << role_name(layer.role)
               << std::setw(19) << layer.material << std::right << std::setw(11)
-              << with_unit(layer.thickness) << std::setw(9) << cells[r] << "\n";
+              << with_unit(layer.thickness) << std::setw(9) << cells[r]
+              << std::setw(10) << unknowns[r] << "\n";
         Json entry                   = Json::object();
         entry["layer"]               = role_name(layer.role);
         entry["material"]            = layer.material;
         entry["thickness [m]"]       = layer.thickness;
         entry["y bottom [m]"]        = layer.y_bottom;
         entry["cells"]               = cells[r];
+        entry["unknowns"]            = unknowns[r];
         entry["mesh volume [m^dim]"] = volume[r];
         layers.push_back(entry);
       }
@@ -446,6 +449,24 @@ namespace anodeless
       }
     time_series =
       std::make_unique<CsvWriter>(output_dir + "/time_series.csv", columns);
+
+    std::vector<std::string> per_cycle = {"cycle",
+                                          "charge capacity [mAh/g]",
+                                          "discharge capacity [mAh/g]",
+                                          "efficiency [%]",
+                                          "retention [%]"};
+    for (const auto &interface : interfaces)
+      per_cycle.push_back("plated Li " + interface.name + " at cycle end [um]");
+    if (mechanics)
+      {
+        per_cycle.push_back("stack pressure at end of charge [MPa]");
+        per_cycle.push_back("stack pressure at end of discharge [MPa]");
+      }
+    if (parameters.short_circuit.enabled)
+      for (const auto *name : ShortCircuitMargins::names)
+        per_cycle.push_back(std::string("smallest margin ") + name + " [-]");
+    cycle_series =
+      std::make_unique<CsvWriter>(output_dir + "/cycles.csv", per_cycle);
   }
 
   template <int dim>
@@ -856,6 +877,31 @@ namespace anodeless
         films.push_back(f);
       }
     entry["plated Li at cycle end"] = films;
+    // A reduction: every rank takes part, rank 0 writes.
+    const auto films_now = electrochemistry->interface_summaries();
+    if (cycle_series)
+      {
+        const double             mAh_g = 1 / 3.6 / (mass * 1e3);
+        std::vector<std::string> row   = {
+            std::to_string(cycle),
+            CsvWriter::format(cycle_tally.charge * mAh_g),
+            CsvWriter::format(cycle_tally.discharge * mAh_g),
+            CsvWriter::format(cycle_tally.charge > 0 ?
+                              100 * cycle_tally.discharge / cycle_tally.charge :
+                              0.0),
+          entry_has_retention ? CsvWriter::format(retention) : ""};
+        for (const auto &s : films_now)
+          row.push_back(CsvWriter::format(s.mean_thickness * 1e6));
+        if (mechanics)
+          {
+            row.push_back(CsvWriter::format(cycle_pressures.first / 1e6));
+            row.push_back(CsvWriter::format(cycle_pressures.second / 1e6));
+          }
+        if (parameters.short_circuit.enabled)
+          for (const double m : cycle_smallest_margin)
+            row.push_back(CsvWriter::format(m));
+        cycle_series->write_cells(row);
+      }
     if (parameters.short_circuit.enabled)
       {
         Json smallest = Json::object();

@@ -103,21 +103,25 @@ namespace anodeless
     films_before_step        = electrochemistry->film_thickness();
     if (writer)
       {
-        time_series.reset();
-        std::vector<std::string> columns;
-        {
-          std::ifstream csv(output_dir + "/time_series.csv");
-          std::string   header;
+        // Continue a CSV file from its length at the checkpoint.
+        const auto reopen = [&](const std::string       &name,
+                                const unsigned long long bytes) {
+          std::vector<std::string> columns;
+          std::ifstream            csv(output_dir + "/" + name);
+          std::string              header;
           std::getline(csv, header);
           std::stringstream split(header);
           std::string       column;
           while (std::getline(split, column, ','))
             columns.push_back(column);
-        }
-        time_series =
-          std::make_unique<CsvWriter>(output_dir + "/time_series.csv",
-                                      columns,
-                                      found.csv_bytes);
+          return std::make_unique<CsvWriter>(output_dir + "/" + name,
+                                             columns,
+                                             bytes);
+        };
+        time_series.reset();
+        cycle_series.reset();
+        time_series  = reopen("time_series.csv", found.csv_bytes);
+        cycle_series = reopen("cycles.csv", cycle_series_bytes);
         if (!field_record.entries().empty())
           field_record.write(output_dir + "/fields.pvd");
         if (!mechanics_record.entries().empty())
@@ -189,7 +193,9 @@ namespace anodeless
                      margins.soft_short_conductance,
                      progress.t,
                      progress.dt,
-                     wall};
+                     wall,
+                     static_cast<double>(cycle_series ? cycle_series->size() :
+                                                        0)};
     for (const double g : progress.g_old)
       state.numbers.push_back(g);
     for (const double m : margins.margin)
@@ -240,6 +246,7 @@ namespace anodeless
     progress.t                     = next();
     progress.dt                    = next();
     wall_before                    = next();
+    cycle_series_bytes             = static_cast<unsigned long long>(next());
     for (double &g : progress.g_old)
       g = next();
     for (double &m : margins.margin)

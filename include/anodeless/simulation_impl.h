@@ -184,7 +184,11 @@ namespace anodeless
     } statistics;
     std::vector<double> cycle_discharge; ///< mAh/g per cycle
 
-    std::unique_ptr<CsvWriter>            time_series;
+    std::unique_ptr<CsvWriter> time_series;
+    /// One row per cycle (cycles.csv).
+    std::unique_ptr<CsvWriter> cycle_series;
+    /// Length of cycles.csv at the checkpoint a run resumes from.
+    unsigned long long                    cycle_series_bytes = 0;
     PvdRecord                             field_record, mechanics_record;
     unsigned int                          field_index = 0;
     Json                                  run_summary = Json::object();

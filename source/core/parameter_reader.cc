@@ -16,6 +16,19 @@ namespace anodeless
   {
     using Tree = boost::property_tree::ptree;
 
+    /// The documentation of a declared entry; a numerical or run setting,
+    /// which has no physical source, is tagged [N].
+    std::string
+    tagged_documentation(const Tree &entry)
+    {
+      std::string doc = entry.get<std::string>("documentation", "");
+      for (const char *tag : {"[P]", "[V]", "[R]", "[D]", "[A]", "[N]"})
+        if (doc.find(tag) != std::string::npos)
+          return doc;
+      return doc + (doc.empty() ? "" : " ") +
+             "[N] numerical or run setting, no physical source.";
+    }
+
     Tree
     declared_tree(const dealii::ParameterHandler &prm)
     {
@@ -289,9 +302,7 @@ namespace anodeless
                     << "` | "
                     << escape(describe_pattern(
                          child.second.get<std::string>("pattern_description")))
-                    << " | "
-                    << escape(
-                         child.second.get<std::string>("documentation", ""))
+                    << " | " << escape(tagged_documentation(child.second))
                     << " |\n";
           }
         for (const auto &child : node)
@@ -330,8 +341,7 @@ namespace anodeless
         for (const auto &child : node)
           if (is_entry(child.second))
             {
-              comment(indent,
-                      child.second.get<std::string>("documentation", ""));
+              comment(indent, tagged_documentation(child.second));
               comment(indent,
                       "Allowed: " +
                         describe_pattern(child.second.get<std::string>(

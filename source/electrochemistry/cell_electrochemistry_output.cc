@@ -14,6 +14,8 @@
 
 #include "cell_electrochemistry_impl.h"
 
+#include <set>
+
 namespace anodeless
 {
   using namespace dealii;
@@ -69,6 +71,30 @@ namespace anodeless
       DoFTools::count_dofs_per_fe_component(impl->dof_handler);
     return {static_cast<unsigned int>(counts[0]),
             static_cast<unsigned int>(counts[1])};
+  }
+
+  template <int dim>
+  std::vector<unsigned int>
+  CellElectrochemistry<dim>::unknowns_per_layer() const
+  {
+    const Impl                                    &d = *impl;
+    std::vector<std::set<types::global_dof_index>> on_layer(n_layer_roles + 1);
+    std::vector<types::global_dof_index>           dofs;
+    for (const auto &cell : d.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          dofs.resize(cell->get_fe().n_dofs_per_cell());
+          cell->get_dof_indices(dofs);
+          for (const auto i : dofs)
+            if (d.owned_dofs.is_element(i))
+              on_layer[cell->material_id()].insert(i);
+        }
+    // Each rank counts the unknowns it owns, so the sum counts each once.
+    std::vector<unsigned int> counts(on_layer.size());
+    for (unsigned int r = 0; r < on_layer.size(); ++r)
+      counts[r] = on_layer[r].size();
+    Utilities::MPI::sum(counts, d.comm, counts);
+    return counts;
   }
 
   template <int dim>

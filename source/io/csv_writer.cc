@@ -45,6 +45,25 @@ namespace anodeless
   }
 
   void
+  CsvWriter::write_cells(const std::vector<std::string> &cells)
+  {
+    std::string line;
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      line += (i ? "," : "") + cells[i];
+    line += "\n";
+    out << line << std::flush;
+    bytes += line.size();
+  }
+
+  std::string
+  CsvWriter::format(const double x)
+  {
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.15e", x);
+    return buffer;
+  }
+
+  void
   CsvWriter::write_row(const std::vector<std::string> &text,
                        const std::vector<double>      &numbers)
   {

@@ -14,10 +14,9 @@
            to round-off: stopped by SIGTERM to every rank in the second
            charge, resumed on 2 ranks and on 1 rank. Two straight runs on 2
            ranks are not bit-identical: from about 1e-15 of a column's scale
-           early on, their difference grows to a few 1e-11 over the two
-           cycles (the order of the parallel sums varies). A resumed run is
-           held to 10 times that difference of a second straight run (and
-           to 1e-12 where the straight runs agree to round-off).
+           early on, their difference grows to 1.5e-12 - 8e-11 over the two
+           cycles; resumed runs differ by 3e-11 - 6e-11. All are held to
+           1e-10 of a column's scale (not the 1e-12 of 1D).
 """
 import argparse
 import json
@@ -138,6 +137,18 @@ def compare(label, straight, resumed, tolerance):
     checker.check(worst <= tolerance,
                   f"{label}: time series differ by {worst:.3g} of the scale "
                   f"of '{where}' (allowed {tolerance:.3g})")
+    ca = pd.read_csv(os.path.join(straight, "cycles.csv"))
+    cb = pd.read_csv(os.path.join(resumed, "cycles.csv"))
+    checker.check(list(ca["cycle"]) == list(cb["cycle"]),
+                  f"{label}: cycles.csv has rows {list(cb['cycle'])}, the "
+                  f"straight run {list(ca['cycle'])}")
+    if len(ca) == len(cb):
+        x = ca.select_dtypes("number").fillna(0).values
+        y = cb.select_dtypes("number").fillna(0).values
+        scale = np.maximum(np.abs(x).max(axis=0), 1e-300)
+        per_cycle = (np.abs(x - y) / scale).max()
+        checker.check(per_cycle <= tolerance,
+                      f"{label}: cycles.csv differs by {per_cycle:.3g}")
     sa = json.load(open(os.path.join(straight, "summary.json")))
     sb = json.load(open(os.path.join(resumed, "summary.json")))
     skip = {"wall time [s]", "MPI ranks", "solver statistics",
@@ -287,11 +298,12 @@ else:
                                       prm("straight", window)]),
                            cwd=args.work, timeout=900)
         checker.check(code == 0, f"straight run on 2 ranks: exit {code}: {err}")
-    # Two straight runs on 2 ranks are not bit-identical (the order of the
-    # parallel sums varies); a resumed run must be as close to the first as
-    # the second is, within a factor 10.
-    baseline = compare("2 ranks, straight twice", straight, again, 1e-9)
-    tolerance = max(1e-12, 10 * baseline)
+    # Two straight runs on 2 ranks are not bit-identical: their spread was
+    # 1.5e-12 to 8e-11 of a column's scale in repeated measurements, and a
+    # resumed run differs by 3e-11 to 6e-11. Both are held to 1e-10; the
+    # spread is printed so that the numbers stay visible.
+    tolerance = 1e-10
+    compare("2 ranks, straight twice", straight, again, tolerance)
     stopped = output("sigterm")
     file = prm("sigterm", window)
     code, _, err = run_until(mpirun(2, [anodeless, "--output", stopped, file]),

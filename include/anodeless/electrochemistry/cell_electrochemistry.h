@@ -151,6 +151,11 @@ namespace anodeless
                  unsigned int       index,
                  double             time) const;
 
+    /// Unknowns on the cells of each layer, by material id (an unknown on
+    /// the interface of two layers counts in both).
+    std::vector<unsigned int>
+    unknowns_per_layer() const;
+
     /// Unknowns, (phi_s, phi_e) counts.
     std::pair<unsigned int, unsigned int>
     n_dofs() const;

@@ -27,6 +27,14 @@ namespace anodeless
     write_row(const std::vector<std::string> &text,
               const std::vector<double>      &numbers);
 
+    /// Write a row of already formatted cells (an empty cell: no value).
+    void
+    write_cells(const std::vector<std::string> &cells);
+
+    /// A number as write_row writes it.
+    static std::string
+    format(double x);
+
     const std::vector<std::string> &
     columns() const
     {
