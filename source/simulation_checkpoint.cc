@@ -2,7 +2,6 @@
 // position, tallies, summaries, output records) next to the fields' states.
 #include <deal.II/base/utilities.h>
 
-#include <boost/serialization/array.hpp>
 #include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/utility.hpp>

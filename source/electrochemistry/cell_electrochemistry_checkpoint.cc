@@ -2,7 +2,7 @@
 // that a run can resume from on another partition.
 #include <deal.II/grid/cell_id.h>
 
-#include <anodeless/io/checkpoint.h>
+#include <anodeless/io/cell_record_io.h>
 
 #include "cell_electrochemistry_impl.h"
 
@@ -40,19 +40,13 @@ namespace anodeless
   {
     Impl &d   = *impl;
     d.ghosted = d.committed;
-    std::vector<types::global_dof_index> dofs;
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
           std::vector<double> &values = cells[cell->id().to_string()];
           values.clear();
           CellRecord record(values);
-          dofs.resize(cell->get_fe().n_dofs_per_cell());
-          cell->get_dof_indices(dofs);
-          std::vector<double> local(dofs.size());
-          for (unsigned int i = 0; i < dofs.size(); ++i)
-            local[i] = d.ghosted[dofs[i]];
-          record.put(local);
+          record.put(cell_unknowns(cell, d.ghosted));
           const unsigned int c = cell->active_cell_index();
           for (const auto *array : cell_arrays(d))
             record.put(array->empty() ? std::vector<double>() : (*array)[c]);
@@ -70,30 +64,15 @@ namespace anodeless
   CellElectrochemistry<dim>::load_state(
     const std::map<std::string, std::vector<double>> &cells)
   {
-    Impl                                &d = *impl;
-    std::vector<types::global_dof_index> dofs;
+    Impl              &d       = *impl;
     const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       // Owned cells only: the states of ghost cells are never set or
       // read (every rank keeps its own cells' states).
       if (cell->is_locally_owned())
         {
-          const auto found = cells.find(cell->id().to_string());
-          if (found == cells.end())
-            throw std::runtime_error(
-              "the checkpoint has no electrochemical state for cell " +
-              cell->id().to_string() + ": it was written for another mesh");
-          CellRecord record(found->second);
-          dofs.resize(cell->get_fe().n_dofs_per_cell());
-          cell->get_dof_indices(dofs);
-          const auto local = record.take();
-          if (local.size() != dofs.size())
-            throw std::runtime_error("the checkpoint's unknowns of cell " +
-                                     cell->id().to_string() +
-                                     " do not match the mesh");
-          for (unsigned int i = 0; i < dofs.size(); ++i)
-            if (d.owned_dofs.is_element(dofs[i]))
-              d.committed[dofs[i]] = local[i];
+          CellRecord record(record_of(cells, cell, "electrochemical"));
+          set_cell_unknowns(cell, record.take(), d.owned_dofs, d.committed);
           const unsigned int c = cell->active_cell_index();
           for (auto *array : cell_arrays(d))
             {

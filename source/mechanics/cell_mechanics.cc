@@ -31,7 +31,7 @@
 #include <anodeless/core/run_parameters.h>
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/stack_mesh.h>
-#include <anodeless/io/checkpoint.h>
+#include <anodeless/io/cell_record_io.h>
 #include <anodeless/materials/material_library.h>
 #include <anodeless/materials/monotone_table.h>
 #include <anodeless/mechanics/cell_mechanics.h>
@@ -1139,18 +1139,13 @@ namespace anodeless
   {
     Impl &d   = *impl;
     d.ghosted = d.solution;
-    std::vector<types::global_dof_index> dofs(d.fe.n_dofs_per_cell());
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
           std::vector<double> &values = cells[cell->id().to_string()];
           values.clear();
           CellRecord record(values);
-          cell->get_dof_indices(dofs);
-          std::vector<double> local(dofs.size());
-          for (unsigned int i = 0; i < dofs.size(); ++i)
-            local[i] = d.ghosted[dofs[i]];
-          record.put(local);
+          record.put(cell_unknowns(cell, d.ghosted));
           const unsigned int  c = cell->active_cell_index();
           std::vector<double> points;
           for (unsigned int q = 0; q < d.quadrature.size(); ++q)
@@ -1193,28 +1188,13 @@ namespace anodeless
     d.lateral_load    = global->second[3];
     d.stage           = Impl::Stage::cycling;
     d.make_constraints();
-    std::vector<types::global_dof_index> dofs(d.fe.n_dofs_per_cell());
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       // Owned cells only: the states of ghost cells are never set or
       // read (every rank keeps its own cells' states).
       if (cell->is_locally_owned())
         {
-          const auto found = cells.find(cell->id().to_string());
-          if (found == cells.end())
-            throw std::runtime_error(
-              "the checkpoint has no mechanical state for cell " +
-              cell->id().to_string() + ": it was written for another mesh");
-          CellRecord record(found->second);
-          cell->get_dof_indices(dofs);
-          const auto local = record.take();
-          if (local.size() != dofs.size())
-            throw std::runtime_error("the checkpoint's displacements of "
-                                     "cell " +
-                                     cell->id().to_string() +
-                                     " do not match the mesh");
-          for (unsigned int i = 0; i < dofs.size(); ++i)
-            if (d.owned.is_element(dofs[i]))
-              d.solution[dofs[i]] = local[i];
+          CellRecord record(record_of(cells, cell, "mechanical"));
+          set_cell_unknowns(cell, record.take(), d.owned, d.solution);
           const unsigned int c      = cell->active_cell_index();
           const auto         points = record.take();
           std::size_t        k      = 0;

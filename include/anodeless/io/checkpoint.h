@@ -120,11 +120,6 @@ namespace anodeless
     take();
     double
     take_one();
-    bool
-    done() const
-    {
-      return in == nullptr || position == in->size();
-    }
 
   private:
     std::vector<double>       *out      = nullptr;
