@@ -33,8 +33,12 @@ install_dependencies() {
 configure_and_build() {
   export CCACHE_NOHASHDIR=1 CCACHE_BASEDIR="$ANODELESS_ROOT"
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    # ANODELESS_CMAKE_OPTIONS: extra options for a new build folder, e.g.
+    # -DANODELESS_USE_TRILINOS=ON (with ANODELESS_BUILD_DIR set apart).
+    # shellcheck disable=SC2086
     cmake -S "$ANODELESS_ROOT" -B "$BUILD_DIR" -G Ninja \
-      -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+      -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+      ${ANODELESS_CMAKE_OPTIONS:-} >/dev/null
   fi
   ninja -C "$BUILD_DIR" -j "$(nproc)" "$@"
 }

@@ -147,13 +147,20 @@ namespace anodeless
         return 4;
       }
     write_fields();
-    run_summary["status"]            = shorted ? "short" : "completed";
-    Json solver                      = Json::object();
-    solver["time steps"]             = time_step_number;
-    solver["rejected steps"]         = statistics.rejected_steps;
-    solver["Newton iterations"]      = statistics.newton_iterations;
-    solver["linear iterations"]      = statistics.linear_iterations;
-    solver["wall time [s]"]          = wall;
+    run_summary["status"]       = shorted ? "short" : "completed";
+    Json solver                 = Json::object();
+    solver["time steps"]        = time_step_number;
+    solver["rejected steps"]    = statistics.rejected_steps;
+    solver["Newton iterations"] = statistics.newton_iterations;
+    solver["linear iterations"] = statistics.linear_iterations;
+    solver["wall time [s]"]     = wall;
+    solver["electrochemistry solve wall time [s]"] =
+      statistics.electrochemistry_wall;
+    solver["mechanics unknowns"]      = mechanics ? mechanics->n_dofs() : 0u;
+    solver["mechanics steps"]         = statistics.mechanics_steps;
+    solver["mechanics wall time [s]"] = statistics.mechanics_wall;
+    solver["mechanics linear iterations"] =
+      statistics.mechanics_linear_iterations;
     run_summary["solver statistics"] = solver;
     write_summary();
     pcout << "\nrun completed: " << time_step_number << " time steps, "
@@ -315,12 +322,19 @@ namespace anodeless
     const auto films = electrochemistry->film_thickness();
     if (mechanics)
       {
+        const auto start = std::chrono::steady_clock::now();
         mechanics->step(dt,
                         electrochemistry->cathode_li_fraction(),
                         electrochemistry->carbon_filling(),
                         films_before_step,
                         films);
         electrochemistry->apply_mechanics(mechanics->coupling());
+        statistics.mechanics_wall += std::chrono::duration<double>(
+                                       std::chrono::steady_clock::now() - start)
+                                       .count();
+        ++statistics.mechanics_steps;
+        statistics.mechanics_linear_iterations +=
+          mechanics->last_linear_iterations();
       }
     films_before_step = films;
   }
@@ -549,7 +563,12 @@ namespace anodeless
       {
         if (step.has_duration)
           dt = std::min(dt, step.duration - t);
-        auto result = electrochemistry->solve_step(dt, control, value);
+        const auto start  = std::chrono::steady_clock::now();
+        auto       result = electrochemistry->solve_step(dt, control, value);
+        statistics.electrochemistry_wall +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        start)
+            .count();
         if (forced_failure > 0 && time_step_number + 1 >= forced_failure)
           {
             result.converged = false;

@@ -168,6 +168,11 @@ namespace anodeless
                         (side - 1) * cathode_specific_area * contact *
                           r.current * dt / constants::faraday;
                     if (store_states)
+                      surface_fraction[index][q] =
+                        cathode->surface_fraction({response[0], response[1]},
+                                                  r.current,
+                                                  contact);
+                    if (store_states)
                       cathode->advance(shells,
                                        dt,
                                        r.current,

@@ -29,7 +29,8 @@ namespace anodeless
               &d.electronic_factor,
               &d.contact_factor,
               &d.film_pressure,
-              &d.released};
+              &d.released,
+              &d.surface_fraction};
     }
   } // namespace
 

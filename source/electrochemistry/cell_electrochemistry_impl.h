@@ -131,6 +131,8 @@ namespace anodeless
     std::vector<double>              nucleation_overpotential; ///< per cell
     std::vector<PlatingReaction::Interface> interface_losses;  ///< per cell
     std::vector<std::vector<double>> reaction_rate; ///< a j per point [A/m^3]
+    /// NCM surface Li fraction per cathode point at the end of the last step.
+    std::vector<std::vector<double>> surface_fraction;
     /// Li+ set free by electrolyte oxidation per cathode point [mol/m^3].
     std::vector<std::vector<double>> released, released_trial;
     /// Share of the delithiation current added by that oxidation now.

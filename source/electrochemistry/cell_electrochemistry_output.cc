@@ -303,8 +303,11 @@ namespace anodeless
   {
     const Impl        &d       = *impl;
     const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
-    Vector<float>      layer(n_cells), rate(n_cells), li_fraction(n_cells),
-      filling(n_cells), film(n_cells), partition(n_cells);
+    // Cell means of the point values, one field per reaction.
+    Vector<float> layer(n_cells), partition(n_cells), rate(n_cells),
+      intercalation(n_cells), oxidation(n_cells), lithiation(n_cells),
+      li_fraction(n_cells), surface(n_cells), filling(n_cells), film(n_cells),
+      plating(n_cells);
     const unsigned int rank =
       dim == 1 ? 0 :
                  Utilities::MPI::this_mpi_process(d.mesh.world_communicator);
@@ -312,20 +315,36 @@ namespace anodeless
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
-          const auto  i     = cell->active_cell_index();
-          const auto &state = d.cell_state[i];
-          const auto  role  = role_of_material_id(cell->material_id());
-          layer(i)          = cell->material_id();
-          partition(i)      = rank;
-          for (const double aj : d.reaction_rate[i])
-            rate(i) += aj / d.reaction_rate[i].size();
+          const auto  i         = cell->active_cell_index();
+          const auto &state     = d.cell_state[i];
+          const auto  role      = role_of_material_id(cell->material_id());
+          layer(i)              = cell->material_id();
+          partition(i)          = rank;
           const unsigned int nq = d.cell_quadrature[0].size();
+          for (const double aj : d.reaction_rate[i])
+            {
+              rate(i) += aj / nq;
+              if (role == LayerRole::cathode)
+                {
+                  // The first charge's electrolyte oxidation rides on the
+                  // delithiation current as a share of it (assembly).
+                  const double side =
+                    aj > 0 ? aj * d.side_share / (1 + d.side_share) : 0.0;
+                  intercalation(i) += (aj - side) / nq;
+                  oxidation(i) += side / nq;
+                }
+              else if (role == LayerRole::carbon_layer)
+                lithiation(i) += aj / nq;
+            }
           if (role == LayerRole::cathode)
             {
-              double x = 0;
               for (unsigned int q = 0; q < nq; ++q)
-                x += d.cathode->particle().mean(&state[q * c.shells]);
-              li_fraction(i) = x / nq / c.max_concentration;
+                {
+                  li_fraction(i) +=
+                    d.cathode->particle().mean(&state[q * c.shells]) /
+                    c.max_concentration / nq;
+                  surface(i) += d.surface_fraction[i][q] / nq;
+                }
             }
           else if (role == LayerRole::carbon_layer)
             {
@@ -334,10 +353,14 @@ namespace anodeless
                 theta += state[q * carbon_slot::size + carbon_slot::filling];
               filling(i) = theta / nq;
             }
-          const auto &face = d.face_state[i];
-          for (unsigned int q = 0; q * face_slot::size < face.size(); ++q)
-            film(i) += face[q * face_slot::size + face_slot::film] /
-                       (face.size() / face_slot::size);
+          const auto        &face = d.face_state[i];
+          const unsigned int nf   = face.size() / face_slot::size;
+          for (unsigned int q = 0; q < nf; ++q)
+            {
+              film(i) += face[q * face_slot::size + face_slot::film] / nf;
+              plating(i) +=
+                face[q * face_slot::size + face_slot::faradaic] / nf;
+            }
         }
 
     DataOut<dim> data_out;
@@ -350,9 +373,15 @@ namespace anodeless
     data_out.add_data_vector(layer, "material_id");
     data_out.add_data_vector(partition, "partition");
     data_out.add_data_vector(rate, "reaction_rate_A_per_m3");
+    data_out.add_data_vector(intercalation, "ncm_intercalation_A_per_m3");
+    data_out.add_data_vector(oxidation, "electrolyte_oxidation_A_per_m3");
+    data_out.add_data_vector(lithiation, "carbon_lithiation_A_per_m3");
     data_out.add_data_vector(li_fraction, "ncm_li_fraction");
+    data_out.add_data_vector(surface, "ncm_surface_li_fraction");
     data_out.add_data_vector(filling, "carbon_filling");
     data_out.add_data_vector(film, "film_thickness_below_top_face_m");
+    data_out.add_data_vector(plating,
+                             "plating_current_below_top_face_A_per_m2");
     data_out.build_patches();
     if (!d.mesh.writes_own_piece())
       return "";

@@ -409,10 +409,15 @@ namespace anodeless
           reaction_rate[c].assign(nq, 0.0);
         }
     released.assign(n_cells, {});
+    surface_fraction.assign(n_cells, {});
     for (const auto &cell : mesh.triangulation->active_cell_iterators())
       if (cell->is_locally_owned() &&
           role_of_material_id(cell->material_id()) == LayerRole::cathode)
-        released[cell->active_cell_index()].assign(nq, 0.0);
+        {
+          released[cell->active_cell_index()].assign(nq, 0.0);
+          surface_fraction[cell->active_cell_index()]
+            .assign(nq, c.initial_li_fraction);
+        }
     released_trial = released;
   }
 

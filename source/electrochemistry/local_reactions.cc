@@ -118,9 +118,18 @@ namespace anodeless
                                     const double  current) const
   {
     face_diffusivities(c_old);
-    const auto surface = sphere.surface_response(c_old, d_faces, dt);
-    return (surface.offset + surface.slope * data.contact_fraction * current /
-                               constants::faraday) /
+    return surface_fraction(sphere.surface_response(c_old, d_faces, dt),
+                            current);
+  }
+
+  double
+  CathodeReaction::surface_fraction(
+    const SphericalParticle::SurfaceResponse &surface,
+    const double                              current,
+    const double                              contact_scale) const
+  {
+    return (surface.offset + surface.slope * data.contact_fraction *
+                               contact_scale * current / constants::faraday) /
            data.max_concentration;
   }
 
@@ -265,9 +274,12 @@ namespace anodeless
       stripped * interface.dead_fraction / (1 - interface.dead_fraction);
     State next;
     next.film_thickness =
-      std::max(0.0,
-               old.film_thickness +
-                 data.molar_volume * (plated - stripped - dead - r.sei));
+      old.film_thickness +
+      data.molar_volume * (plated - stripped - dead - r.sei);
+    // A film stripped to its end leaves round-off, not Li: without this a
+    // residue of 1e-30 m would stay "nucleated" and cap the current.
+    if (next.film_thickness <= 1e-12 * old.film_thickness)
+      next.film_thickness = 0;
     next.delta_phi  = delta_phi;
     next.dead       = old.dead + dead;
     next.sei_lost   = old.sei_lost + r.sei;

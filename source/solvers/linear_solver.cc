@@ -41,7 +41,10 @@ namespace anodeless
         TrilinosWrappers::PreconditionAMG::AdditionalData data;
         data.elliptic = true;
         amg.initialize(matrix, data);
-        TrilinosWrappers::SolverCG solver(control);
+        // deal.II's CG rather than AztecOO's: near a converged Newton
+        // iterate the right-hand side is at round-off, where AztecOO stops
+        // with "loss of precision" instead of returning what it reached.
+        SolverCG<LA::MPI::Vector> solver(control);
         solver.solve(matrix, solution, rhs, amg);
 #else
         if (options.direct && Utilities::MPI::n_mpi_processes(comm) == 1)
@@ -103,6 +106,17 @@ namespace anodeless
                             std::to_string(e.last_step) +
                             " iterations (residual " +
                             std::to_string(e.last_residual) + ")");
+      }
+    catch (const SolverFailure &)
+      {
+        throw;
+      }
+    catch (const std::exception &e)
+      {
+        // A breakdown inside PETSc, hypre, Amesos or ML: the Newton step is
+        // cut and retried like any other solver failure.
+        throw SolverFailure(std::string("the linear solver failed: ") +
+                            e.what());
       }
     return control.last_step();
   }

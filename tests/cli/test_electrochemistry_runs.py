@@ -17,6 +17,14 @@
 --case focusing       2D with conducting spots: without a carbon layer the
                       plating current focuses on the spots (ratio about
                       1/f_e); with one it spreads (ratio near 1).
+--case cc_cv           Example 1D, first cycle with a rest: every cut-off is
+                      landed on (voltage to its tolerance, CV current to its
+                      relative tolerance), the voltage never overshoots, the
+                      current is continuous at CC -> CV (no spike) and falls
+                      monotonically in the hold, and a rest carries no current.
+--case linear_solvers 2D Example on 2 ranks, a short cycle without mechanics:
+                      CG + BoomerAMG and the direct solver (MUMPS) give the
+                      same time series to 1e-9 with Newton to round-off.
 """
 import argparse
 import json
@@ -219,6 +227,94 @@ elif case == "mechanics_ranks":
               f"largest relative difference 1 vs 2 ranks {difference:.2e}")
     film = series[1]["Li film pressure [MPa]"].max()
     checker.check(film > 0, f"the film carries the stack pressure: {film} MPa")
+elif case == "cc_cv":
+    voltage_tolerance, current_tolerance = 1e-4, 1e-3
+    text = set_parameters(shipped("patent_example"), {
+        "Protocol/First cycle steps":
+            "Charge at 0.1C until 4.25 V; Hold at 4.25 V until 0.05C; "
+            "Rest for 30 min; Discharge at 0.1C until 3.0 V",
+        "Protocol/Number of cycles": 1, "Output/Field output interval": 0,
+        "Protocol/Time stepping/Voltage cut-off tolerance": voltage_tolerance,
+        "Protocol/Time stepping/Current cut-off tolerance": current_tolerance})
+    summary, series = simulate("cc_cv_1d", text)
+    one_c = summary["1C current density [A/m2]"]
+    steps = [series[series["step"] == k] for k in (1, 2, 3, 4)]
+    charge, hold, rest, discharge = steps
+    current, voltage = "current density [A/m2]", "voltage [V]"
+    checker.check(all(len(s) > 2 for s in steps),
+                  f"rows per step: {[len(s) for s in steps]}")
+    # Cut-offs landed on, never crossed beyond the tolerance.
+    end = charge[voltage].iloc[-1]
+    checker.check(abs(end - 4.25) <= voltage_tolerance,
+                  f"CC charge ends at {end} V (4.25 +- {voltage_tolerance})")
+    top = charge[voltage].max()
+    checker.check(top <= 4.25 + voltage_tolerance, f"CC overshoots to {top} V")
+    end = discharge[voltage].iloc[-1]
+    checker.check(abs(end - 3.0) <= voltage_tolerance,
+                  f"discharge ends at {end} V (3.0 +- {voltage_tolerance})")
+    bottom = discharge[voltage].min()
+    checker.check(bottom >= 3.0 - voltage_tolerance,
+                  f"discharge undershoots to {bottom} V")
+    # The hold: voltage fixed, current continuous at the switch and falling
+    # (charge currents are negative: compare magnitudes).
+    hold = hold.assign(**{current: hold[current].abs()})
+    charge = charge.assign(**{current: charge[current].abs()})
+    spread = (hold[voltage] - 4.25).abs().max()
+    checker.check(spread < 1e-9, f"hold voltage off 4.25 V by {spread} V")
+    cc = charge[current].iloc[-1]
+    first = hold[current].iloc[0]
+    checker.check(abs(first - cc) <= 0.02 * cc,
+                  f"current jumps at CC -> CV: {cc} -> {first} A/m2")
+    rise = np.max(np.diff(hold[current].to_numpy()))
+    checker.check(rise <= 1e-9 * cc, f"hold current rises by {rise} A/m2")
+    checker.check(hold[current].max() <= cc * (1 + 1e-9),
+                  f"hold current peaks at {hold[current].max()} above CC {cc}")
+    last = hold[current].iloc[-1]
+    checker.check(abs(last - 0.05 * one_c) <= current_tolerance * 0.05 * one_c,
+                  f"hold ends at {last} A/m2, cut-off {0.05 * one_c} "
+                  f"(+- {current_tolerance} relative)")
+    checker.check((rest[current] == 0).all(), "current during the rest")
+    duration = rest["time [s]"].iloc[-1] - hold["time [s]"].iloc[-1]
+    checker.check(abs(duration - 1800) < 1e-6, f"rest lasts {duration} s")
+    print(f"CC end {charge[voltage].iloc[-1]:.7f} V, CV current {cc:.6f} -> "
+          f"{first:.6f} -> {last:.6f} A/m2 (cut-off {0.05 * one_c:.6f}), "
+          f"discharge end {discharge[voltage].iloc[-1]:.7f} V; rows "
+          f"{[len(s) for s in steps]}")
+
+elif case == "linear_solvers":
+    text = set_parameters(
+        with_protocol(shipped("patent_example"),
+                      "Charge at 1C until 4.25 V; Hold at 4.25 V until 0.5C; "
+                      "Discharge at 1C until 3.0 V"),
+        {"Stack/Lateral width": "16e-6", "Stack/Lateral cells": 16,
+         "Mechanics/Enabled": "false",
+         "Electrochemistry/Solver/Residual tolerance": "3e-11",
+         "Electrochemistry/Solver/Update tolerance": "1e-14"})
+    series, summaries = {}, {}
+    for solver in ("direct", "iterative"):
+        summaries[solver], series[solver] = simulate(
+            "solver_" + solver,
+            set_parameters(text, {"Electrochemistry/Solver/Linear solver": solver}),
+            ranks=2, dim=2)
+    a, b = series["direct"], series["iterative"]
+    checker.check(len(a) == len(b), f"same time steps: {len(a)} and {len(b)}")
+    worst, where = 0.0, ""
+    if len(a) == len(b):
+        for column in ("time [s]", "current density [A/m2]", "voltage [V]",
+                       "step capacity [mAh/g]", "carbon filling [-]",
+                       "plated Li Halide layer|Carbon layer [um]"):
+            scale = max(a[column].abs().max(), 1e-300)
+            d = (a[column] - b[column]).abs().max() / scale
+            if d > worst:
+                worst, where = d, column
+        checker.check(worst <= 1e-9, f"direct vs CG + AMG: {worst} in '{where}'")
+    statistics = summaries["iterative"]["solver statistics"]
+    checker.check(statistics["linear iterations"] > 0,
+                  f"CG + AMG iterated: {statistics}")
+    print(f"{len(a)} time steps, direct vs CG + AMG largest difference "
+          f"{worst:.2e} of a column's scale ('{where}'); AMG: "
+          f"{statistics['linear iterations']} CG iterations in "
+          f"{statistics['Newton iterations']} Newton iterations")
 else:
     raise SystemExit(f"unknown case {case}")
 

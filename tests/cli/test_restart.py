@@ -11,12 +11,17 @@
            a changed parameter, or with Resume = always and no checkpoint,
            is refused with exit code 1 and a message naming the parameter.
 --case 2d  Example in 2D (a narrow window), 2 cycles on 2 ranks, Newton
-           to round-off: stopped by SIGTERM to every rank in the second
-           charge, resumed on 2 ranks and on 1 rank. Two straight runs on 2
-           ranks are not bit-identical: from about 1e-15 of a column's scale
-           early on, their difference grows to 1.5e-12 - 8e-11 over the two
-           cycles; resumed runs differ by 3e-11 - 6e-11. All are held to
-           1e-10 of a column's scale (not the 1e-12 of 1D).
+           to round-off, CG + AMG for the potentials: stopped by SIGTERM to
+           every rank in the second charge, resumed on 2 ranks and on 1
+           rank. Two straight runs on 2 ranks, and a run resumed on 2 ranks,
+           are held to 1e-12 of a column's scale (measured: identical).
+           With the direct solver (MUMPS) they are not: its parallel
+           factorisation is scheduled by the ranks' load, and under load two
+           runs differed by 1e-13 - 8e-11. A run resumed on 1 rank assembles
+           in another order; its round-off (1e-14 of a column's scale during
+           the second charge) is amplified where the plated film is stripped
+           to its end in the second discharge, to 3e-11 - 7e-11 (measured),
+           so that comparison is held to 1e-10.
 """
 import argparse
 import json
@@ -291,18 +296,19 @@ else:
               # Newton to round-off, so that what is compared is the
               # restart and not the solver tolerance.
               "Electrochemistry/Solver/Residual tolerance": "3e-11",
-              "Electrochemistry/Solver/Update tolerance": "1e-14"}
+              "Electrochemistry/Solver/Update tolerance": "1e-14",
+              # MUMPS schedules its parallel factorisation by the ranks'
+              # load, so two 2-rank runs with the direct solver differ in
+              # round-off; CG + AMG on a fixed partition does not.
+              "Electrochemistry/Solver/Linear solver": "iterative"}
     straight, again = output("straight"), output("straight_again")
     for folder in (straight, again):
         code, _, err = run(mpirun(2, [anodeless, "--output", folder,
                                       prm("straight", window)]),
                            cwd=args.work, timeout=900)
         checker.check(code == 0, f"straight run on 2 ranks: exit {code}: {err}")
-    # Two straight runs on 2 ranks are not bit-identical: their spread was
-    # 1.5e-12 to 8e-11 of a column's scale in repeated measurements, and a
-    # resumed run differs by 3e-11 to 6e-11. Both are held to 1e-10; the
-    # spread is printed so that the numbers stay visible.
-    tolerance = 1e-10
+    # Same partition, same order of operations: identical runs.
+    tolerance = 1e-12
     compare("2 ranks, straight twice", straight, again, tolerance)
     stopped = output("sigterm")
     file = prm("sigterm", window)
@@ -323,5 +329,6 @@ else:
     code, _, err = run([anodeless, "--output", copy, file], cwd=args.work,
                        timeout=900)
     checker.check(code == 0, f"resume on 1 rank: exit {code}: {err}")
-    compare("2 ranks, SIGTERM, resumed on 1 rank", straight, copy, tolerance)
+    # Another partition: round-off amplified by the film's end (see above).
+    compare("2 ranks, SIGTERM, resumed on 1 rank", straight, copy, 1e-10)
 checker.finish()

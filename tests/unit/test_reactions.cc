@@ -193,7 +193,8 @@ ANODELESS_TEST(loss_mechanisms)
   // The stripping cap accounts for the dead share.
   const auto capped = plating.solve(0.3, film, 1.0, losses);
   const auto empty  = plating.advance(film, 0.3, 1.0, capped, losses);
-  check(empty.film_thickness < 1e-20 && !empty.nucleated, "film emptied");
+  check(empty.film_thickness == 0 && !empty.nucleated,
+        "film emptied to exactly 0 (no round-off residue)");
   check_relative((capped.faradaic / 96485.33212) / 0.8 * 13.0e-6,
                  1e-6,
                  1e-12,

@@ -1,8 +1,8 @@
 // The stack's mechanics against closed forms: a layered elastic stack under
 // a normal pressure (laterally confined, and laterally free but bonded; 3D
 // biaxial formulas in 1D/3D, plane strain in 2D), a confined chemical
-// eigenstrain, and the pressure rise of a fixed gap or a spring fixture when
-// a Li film grows.
+// eigenstrain (fixed gap, spring, constant pressure), and the pressure rise of
+// a fixed gap or a spring fixture when a Li film grows.
 #include <deal.II/grid/tria.h>
 
 #include <anodeless/core/run_parameters.h>
@@ -203,6 +203,158 @@ namespace
           << " MPa for a 50 nm film (closed form " << expected / 1e6 << ")\n";
     return rise;
   }
+
+  /**
+   * A chemical eigenstrain in the cathode of a laterally confined stack held
+   * by a fixture of stiffness k (fixed gap: k infinite). The NCM's volume
+   * change is made linear in x, and x lowered a little from its initial
+   * value: the cathode shrinks by eps* = eps_NCM 0.05 dx / 3 in each
+   * direction, the stack unloads elastically. Closed forms of the uniaxial
+   * (laterally confined) stack: the normal stress changes by the same
+   * ds = -k S / (1 + k C) in every layer, with C = sum h_i / M_i and
+   * S = sum h_i 3 K_i eps*_i / M_i; the lateral stress of layer i by
+   * lambda_i de_i - 3 K_i eps*_i with de_i = (ds + 3 K_i eps*_i) / M_i.
+   * Without the stack around it (de = 0) the cathode would carry
+   * -3 K eps* in every direction; with a free normal (ds = 0) its lateral
+   * stress would be -E eps* / (1 - nu): the "mixed" case, checked through
+   * the constant-pressure fixture.
+   */
+  template <int dim>
+  void
+  check_confined_eigenstrain(const std::string &fixture)
+  {
+    const double      k   = 2e11; // spring stiffness, Pa/m
+    const double      x0  = 0.9;
+    const double      dx  = -0.01;
+    const double      eps = 0.6; // active volume fraction of the cathode
+    const std::string prm =
+      "subsection Mechanics\n subsection Press\n  set Enabled = false\n"
+      " end\n subsection Fixture\n  set Type = " +
+      fixture +
+      "\n  set Stack pressure = 10e6\n  set Lateral constraint = confined\n"
+      "  set Stiffness = 2e11\n end\n subsection Chemical expansion\n"
+      "  set NCM volume change = 0:-0.05, 1:0\n end\nend\n"
+      "subsection Electrochemistry\n subsection Cathode\n"
+      "  set Initial Li fraction = 0.9\n"
+      "  set Active material volume fraction = 0.6\n end\n"
+      " subsection Halide layer\n  set Spot size = 10e-6\n end\nend\n"
+      "subsection Stack\n set Lateral cells = 4\n set Depth cells = 4\n"
+      "end\n";
+    MechanicsFixture<dim> f(prm);
+    f.mechanics->mount();
+    const auto         before  = f.mechanics->layer_stresses();
+    const double       p0      = f.mechanics->stack_pressure();
+    const unsigned int n_cells = f.mesh.triangulation->n_active_cells();
+    const unsigned int nq      = 1u << dim; // QGauss(2)
+    std::vector<std::vector<double>> x(n_cells), empty(n_cells);
+    for (const auto &cell : f.mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          cell->material_id() == static_cast<unsigned int>(LayerRole::cathode))
+        x[cell->active_cell_index()].assign(nq, x0 + dx);
+    f.mechanics->step(1.0, x, empty, empty, empty);
+    const auto after = f.mechanics->layer_stresses();
+
+    const auto          layers = layers_of(*f.parameters, f.stack);
+    std::vector<double> eigen(layers.size(), 0.0);
+    double              C = 0, S = 0;
+    for (unsigned int i = 0; i < layers.size(); ++i)
+      {
+        const auto  &l      = layers[i];
+        const double lambda = l.E * l.nu / ((1 + l.nu) * (1 - 2 * l.nu));
+        const double mu     = l.E / (2 * (1 + l.nu));
+        const double K      = lambda + 2 * mu / 3;
+        if (f.stack.layers()[i].role == LayerRole::cathode)
+          eigen[i] = eps * 0.05 * dx / 3;
+        C += l.h / (lambda + 2 * mu);
+        S += l.h * 3 * K * eigen[i] / (lambda + 2 * mu);
+      }
+    const double ds = fixture == "constant pressure" ? 0.0 :
+                      fixture == "fixed gap"         ? -S / C :
+                                                       -k * S / (1 + k * C);
+    check_relative(f.mechanics->stack_pressure() - p0,
+                   -ds,
+                   1e-8,
+                   fixture + ": stack pressure change");
+    for (unsigned int i = 0; i < layers.size(); ++i)
+      {
+        const auto  &l      = layers[i];
+        const double lambda = l.E * l.nu / ((1 + l.nu) * (1 - 2 * l.nu));
+        const double mu     = l.E / (2 * (1 + l.nu));
+        const double K      = lambda + 2 * mu / 3;
+        const double M      = lambda + 2 * mu;
+        const double de     = (ds + 3 * K * eigen[i]) / M;
+        const double dlat   = lambda * de - 3 * K * eigen[i];
+        const double dmean  = (ds + 2 * dlat) / 3;
+        const double change =
+          after[i].max_hydrostatic - before[i].max_hydrostatic;
+        // The layers' mean stresses are of order 10 MPa; compare the change
+        // with that scale where it vanishes (layers without eigenstrain in
+        // the constant-pressure fixture).
+        const double scale = std::max(std::abs(dmean), 1e6);
+        check(std::abs(change - dmean) <= 1e-8 * scale,
+              fixture + ": " + after[i].layer + " mean stress change " +
+                describe(change) + " Pa, closed form " + describe(dmean));
+        if (eigen[i] != 0 && fixture == "constant pressure")
+          check_relative(dlat,
+                         -l.E * eigen[i] / (1 - l.nu),
+                         1e-12,
+                         "mixed case: lateral stress -E eps* / (1 - nu)");
+      }
+    log() << dim << "D " << fixture << ": cathode eps* " << eps * 0.05 * dx / 3
+          << ", stack pressure change "
+          << (f.mechanics->stack_pressure() - p0) / 1e6 << " MPa (closed form "
+          << -ds / 1e6 << ")\n";
+  }
+
+  /**
+   * Creep of a Li film through the stack: a film of thickness h0 plated
+   * between the halide layer and the carbon, held by the constant-pressure
+   * fixture, thins at the rate of the band's creep law dg/dt = -c p^n g
+   * under the constant stack pressure p: g(T) = h0 exp(-c p^n T). The
+   * implicit steps approach it at first order; the stack's thickness
+   * change follows g (the elastic part does not change at constant p).
+   */
+  double
+  film_creep_error(const unsigned int steps, const double decay_time)
+  {
+    const double        p   = 5e6;
+    const std::string   prm = "subsection Mechanics\n subsection Press\n"
+                              "  set Enabled = false\n end\n subsection Fixture\n"
+                              "  set Type = constant pressure\n"
+                              "  set Stack pressure = 5e6\n"
+                              "  set Lateral constraint = confined\n end\nend\n";
+    MechanicsFixture<1> f(prm);
+    f.mechanics->mount();
+    const double base = f.mechanics->thickness_change();
+    const auto  &mech = f.parameters->mechanics;
+    const double c =
+      mech.li_creep_prefactor *
+      std::exp(-mech.li_creep_activation / (8.314462618 * 318.15));
+    const double       rate    = c * std::pow(p, mech.li_creep_exponent);
+    const double       T       = decay_time / rate;
+    const double       h0      = 100e-9;
+    const unsigned int n_cells = f.mesh.triangulation->n_active_cells();
+    std::vector<std::vector<double>> empty(n_cells), none(n_cells),
+      film(n_cells);
+    for (const auto &cell : f.mesh.triangulation->active_cell_iterators())
+      if (cell->material_id() ==
+            static_cast<unsigned int>(LayerRole::halide_layer) &&
+          !cell->at_boundary(1) &&
+          cell->neighbor(1)->material_id() ==
+            static_cast<unsigned int>(LayerRole::carbon_layer))
+        {
+          none[cell->active_cell_index()].assign(1, 0.0);
+          film[cell->active_cell_index()].assign(1, h0);
+        }
+    // Plated in the first step, then held.
+    f.mechanics->step(T / steps, empty, empty, none, film);
+    for (unsigned int k = 1; k < steps; ++k)
+      f.mechanics->step(T / steps, empty, empty, film, film);
+    const double g     = f.mechanics->thickness_change() - base;
+    const double exact = h0 * std::exp(-rate * T);
+    check_relative(f.mechanics->stack_pressure(), p, 1e-12, "constant p");
+    return std::abs(g - exact) / exact;
+  }
 } // namespace
 
 ANODELESS_TEST(layered_stack_confined)
@@ -235,13 +387,16 @@ ANODELESS_TEST(film_pressure_rise)
 namespace
 {
   // CG + algebraic multigrid iterations of the displacement solve on a mesh
-  // of the stack and three uniform refinements of it.
+  // of the stack and uniform refinements of it: three in 2D (3k to 179k
+  // unknowns), two in 3D (6.5k to 299k). On the finest pair, in the range
+  // where the count should level off, it may grow by at most 1.3x; the
+  // growth over all meshes is printed (measured: 1.8 in 2D, 1.5 in 3D).
   template <int dim>
   void
   check_multigrid_iterations()
   {
     std::vector<unsigned int> iterations;
-    for (unsigned int level = (dim == 2 ? 2 : 1); level < (dim == 2 ? 6 : 3);
+    for (unsigned int level = (dim == 2 ? 2 : 1); level < (dim == 2 ? 6 : 4);
          ++level)
       {
         const std::string prm =
@@ -257,7 +412,9 @@ namespace
           "  set Spot size = 5e-6\n end\nend\n";
         MechanicsFixture<dim> f(prm, level);
         f.mechanics->mount();
-        iterations.push_back(f.mechanics->last_linear_iterations());
+        // Per linear solve: the Newton loop may add a solve at round-off.
+        iterations.push_back(f.mechanics->last_linear_iterations() /
+                             std::max(1u, f.mechanics->last_linear_solves()));
         log() << dim << "D, " << f.mechanics->n_dofs()
               << " unknowns: " << iterations.back() << " CG iterations\n";
       }
@@ -281,4 +438,37 @@ ANODELESS_TEST(elasticity_multigrid_2d)
 ANODELESS_TEST(elasticity_multigrid_3d)
 {
   check_multigrid_iterations<3>();
+}
+
+ANODELESS_TEST(confined_eigenstrain)
+{
+  for (const std::string fixture : {"fixed gap", "spring", "constant pressure"})
+    {
+      check_confined_eigenstrain<1>(fixture);
+      check_confined_eigenstrain<2>(fixture);
+      check_confined_eigenstrain<3>(fixture);
+    }
+}
+
+ANODELESS_TEST(film_creep_relaxation)
+{
+  // Over half a decay time, c p^n T = 0.5 (about 2 s at 5 MPa and 45 C).
+  std::vector<double> errors;
+  for (const unsigned int steps : {250u, 500u, 1000u, 2000u})
+    {
+      errors.push_back(film_creep_error(steps, 0.5));
+      log() << steps << " steps: relative error of the film thickness "
+            << errors.back()
+            << (errors.size() > 1 ?
+                  ", order " +
+                    describe(
+                      rate(errors[errors.size() - 2], errors.back(), 2.0)) :
+                  std::string())
+            << "\n";
+    }
+  check(errors.back() < 1e-4,
+        "film creep within 1e-4 of the closed form: " +
+          describe(errors.back()));
+  const double order = rate(errors[2], errors[3], 2.0);
+  check(order > 0.9 && order < 1.1, "first order in time: " + describe(order));
 }

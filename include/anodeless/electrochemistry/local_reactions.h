@@ -86,6 +86,12 @@ namespace anodeless
     double
     surface_fraction(const double *c_old, double dt, double current) const;
 
+    /// Same, from the step's surface response.
+    double
+    surface_fraction(const SphericalParticle::SurfaceResponse &surface,
+                     double                                    current,
+                     double contact_scale = 1) const;
+
     const SphericalParticle &
     particle() const
     {

@@ -118,6 +118,10 @@ namespace anodeless
     unsigned int
     last_linear_iterations() const;
 
+    /// Iterative linear solves (Newton iterations) of the last solve.
+    unsigned int
+    last_linear_solves() const;
+
     /// The state of the locally owned cells (displacement, material and
     /// film states), by cell id, and the stack's scalars, for a checkpoint.
     void

@@ -1,0 +1,112 @@
+// Benchmark (b): the displacement solve of the stack's mechanics alone, on
+// the layered stack and uniform refinements of it, in 2D (plane strain) and
+// 3D. For each mesh: unknowns, CG iterations (smoothed-aggregation AMG with
+// the rigid-body modes), wall time of the set-up (DoFs, sparsity, matrix)
+// and of one mounted solve (assembly, AMG set-up, CG), per unknown, and the
+// peak memory of the process.
+//
+//   elasticity_refinement DIM FIRST_LEVEL LAST_LEVEL [direct|iterative]
+//
+// Run by benchmarks/run --cases elasticity_2d,elasticity_3d; not a test.
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/utilities.h>
+
+#include <deal.II/grid/tria.h>
+
+#include <anodeless/core/run_parameters.h>
+#include <anodeless/geometry/layer_stack.h>
+#include <anodeless/geometry/stack_mesh.h>
+#include <anodeless/mechanics/cell_mechanics.h>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <iostream>
+#include <string>
+
+using namespace anodeless;
+
+namespace
+{
+  double
+  seconds_since(const std::chrono::steady_clock::time_point start)
+  {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+      .count();
+  }
+
+  template <int dim>
+  void
+  run(const unsigned int first,
+      const unsigned int last,
+      const std::string &solver)
+  {
+    // The stack of the mechanics tests: a narrow window, laterally confined,
+    // 10 MPa on the top plate, no press (it would only add load steps).
+    const std::string prm =
+      "subsection Mechanics\n set Linear solver = " + solver +
+      "\n subsection Press\n  set Enabled = false\n end\n"
+      " subsection Fixture\n  set Type = constant pressure\n"
+      "  set Stack pressure = 10e6\n  set Lateral constraint = confined\n"
+      " end\nend\n"
+      "subsection Stack\n set Lateral cells = 2\n set Depth cells = 2\n"
+      " set Lateral width = 5e-6\n set Lateral depth = 5e-6\nend\n"
+      "subsection Electrochemistry\n subsection Halide layer\n"
+      "  set Spot size = 5e-6\n end\nend\n";
+    const auto parameters = parse_run_parameters(prm, "benchmark.prm", dim);
+    const LayerStack stack(parameters->stack);
+    const bool       root =
+      dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+    for (unsigned int level = first; level <= last; ++level)
+      {
+        StackMesh<dim> mesh(MPI_COMM_WORLD);
+        make_stack_mesh(*mesh.triangulation, stack, parameters->stack);
+        mesh.triangulation->refine_global(level);
+        auto               start = std::chrono::steady_clock::now();
+        CellMechanics<dim> mechanics(*parameters, stack, mesh, 318.15);
+        mechanics.setup();
+        const double setup = seconds_since(start);
+        start              = std::chrono::steady_clock::now();
+        mechanics.mount();
+        const double solve = seconds_since(start);
+        rusage       usage;
+        getrusage(RUSAGE_SELF, &usage);
+        const double peak =
+          dealii::Utilities::MPI::max(usage.ru_maxrss / 1024.0, MPI_COMM_WORLD);
+        if (root)
+          std::cout << "| " << dim << "D | " << level << " | "
+                    << mechanics.n_dofs() << " | "
+                    << mechanics.last_linear_iterations() << " | "
+                    << mechanics.last_linear_solves() << " | " << setup << " | "
+                    << solve << " | " << solve / mechanics.n_dofs() * 1e6
+                    << " | " << peak << " |" << std::endl;
+      }
+  }
+} // namespace
+
+int
+main(int argc, char **argv)
+{
+  dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  if (argc < 4)
+    {
+      std::cerr << "usage: elasticity_refinement DIM FIRST_LEVEL LAST_LEVEL "
+                   "[direct|iterative]\n";
+      return 1;
+    }
+  const int          dim    = std::stoi(argv[1]);
+  const unsigned int first  = std::stoul(argv[2]);
+  const unsigned int last   = std::stoul(argv[3]);
+  const std::string  solver = argc > 4 ? argv[4] : "iterative";
+  if (dim == 2)
+    run<2>(first, last, solver);
+  else if (dim == 3)
+    run<3>(first, last, solver);
+  else
+    {
+      std::cerr << "DIM must be 2 or 3\n";
+      return 1;
+    }
+  return 0;
+}
