@@ -130,10 +130,12 @@ namespace anodeless
     std::vector<std::vector<MaterialState>> state, state_trial;
     std::vector<std::vector<double>>        eigen_volume; ///< trace
     std::vector<std::vector<double>>        film_gap, film_gap_trial;
-    std::vector<std::vector<double>>        film_growth; ///< this step
-    std::vector<std::vector<Stress>>        stress;
-    std::vector<std::vector<double>>        opening; ///< compacts in tension
-    std::vector<bool>                       band_cell;
+    /// Thickness a film has lost to creep so far [m] (growth - gap).
+    std::vector<std::vector<double>> film_creep;
+    std::vector<std::vector<double>> film_growth; ///< this step
+    std::vector<std::vector<Stress>> stress;
+    std::vector<std::vector<double>> opening; ///< compacts in tension
+    std::vector<bool>                band_cell;
 
     Stage         stage             = Stage::press;
     double        load              = 0; ///< press pressure now [Pa]
@@ -704,7 +706,11 @@ namespace anodeless
   void
   CellMechanics<dim>::Impl::commit()
   {
-    state    = state_trial;
+    state = state_trial;
+    for (unsigned int c = 0; c < film_gap.size(); ++c)
+      for (unsigned int q = 0; q < film_gap[c].size(); ++q)
+        film_creep[c][q] += std::max(0.0, film_gap[c][q] + film_growth[c][q]) -
+                            film_gap_trial[c][q];
     film_gap = film_gap_trial;
   }
 
@@ -746,6 +752,7 @@ namespace anodeless
     d.film_gap.assign(n_cells, std::vector<double>(nq, 0.0));
     d.film_gap_trial = d.film_gap;
     d.film_growth    = d.film_gap;
+    d.film_creep     = d.film_gap;
     d.band_cell.assign(n_cells, false);
     d.solution.reinit(d.owned, d.comm);
     d.ghosted.reinit(d.owned, d.relevant, d.comm);
@@ -1055,7 +1062,8 @@ namespace anodeless
     const Impl        &d       = *impl;
     const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
     Vector<float>      pressure(n_cells), von_mises(n_cells), density(n_cells),
-      film(n_cells), plastic(n_cells), compaction(n_cells), chemical(n_cells);
+      film(n_cells), plastic(n_cells), compaction(n_cells), chemical(n_cells),
+      creep(n_cells);
     // Cell means of the 3D stress and total strain tensors, by component
     // (plane strain and the 1D stack embed theirs, as in the assembly).
     constexpr unsigned int n_components = 6;
@@ -1095,6 +1103,7 @@ namespace anodeless
               compaction(i) += trace(d.state[i][q].plastic_strain) / nq;
               chemical(i) += d.eigen_volume[i][q] / nq;
               film(i) += d.film_gap[i][q] / nq;
+              creep(i) += d.film_creep[i][q] / nq;
               density(i) +=
                 (d.compaction[id] == nullptr ?
                    1.0 :
@@ -1129,6 +1138,7 @@ namespace anodeless
     data_out.add_data_vector(chemical, "chemical_volume_strain");
     data_out.add_data_vector(density, "relative_density");
     data_out.add_data_vector(film, "Li_film_gap_m");
+    data_out.add_data_vector(creep, "Li_film_creep_m");
     data_out.build_patches();
     if (!d.mesh.writes_own_piece())
       return "";
@@ -1207,6 +1217,7 @@ namespace anodeless
           record.put(d.eigen_volume[c]);
           record.put(d.film_gap[c]);
           record.put(d.film_growth[c]);
+          record.put(d.film_creep[c]);
           record.put(d.opening[c]);
           record.put(d.band_cell[c] ? 1.0 : 0.0);
         }
@@ -1256,6 +1267,7 @@ namespace anodeless
           d.eigen_volume[c] = record.take();
           d.film_gap[c]     = record.take();
           d.film_growth[c]  = record.take();
+          d.film_creep[c]   = record.take();
           d.opening[c]      = record.take();
           d.band_cell[c]    = record.take_one() > 0.5;
         }
