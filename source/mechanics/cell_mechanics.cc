@@ -13,6 +13,10 @@
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/petsc_precondition.h>
+#include <deal.II/lac/petsc_solver.h>
+#include <deal.II/lac/petsc_sparse_matrix.h>
+#include <deal.II/lac/petsc_vector.h>
 #include <deal.II/lac/solver_cg.h>
 #include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparsity_tools.h>
@@ -23,6 +27,7 @@
 
 #include <deal.II/numerics/data_out.h>
 
+#include <Epetra_CrsMatrix.h>
 #include <Epetra_MultiVector.h>
 #include <Teuchos_ParameterList.hpp>
 
@@ -118,7 +123,9 @@ namespace anodeless
     std::vector<types::global_dof_index> side_dofs; ///< master per lateral axis
 
     TrilinosWrappers::SparseMatrix matrix;
-    TrilinosWrappers::MPI::Vector  solution, ghosted;
+    /// Kept for the hypre alternative, which copies the matrix into PETSc.
+    std::unique_ptr<DynamicSparsityPattern> sparsity;
+    TrilinosWrappers::MPI::Vector           solution, ghosted;
 
     // Materials by material id
     std::array<Behaviour, n_layer_roles + 1>                    behaviour{};
@@ -168,6 +175,12 @@ namespace anodeless
     std::vector<double> rigid_body_modes;
     void
     compute_rigid_body_modes();
+    /// CG + hypre's BoomerAMG (systems AMG, unknown-based) on a PETSc copy
+    /// of the matrix: the alternative to ML, kept to measure the choice.
+    unsigned int
+    solve_with_hypre(SolverControl                       &control,
+                     const TrilinosWrappers::MPI::Vector &rhs,
+                     TrilinosWrappers::MPI::Vector       &x) const;
     /// Net lateral force per unit thickness (1D, per unit area of stack).
     double
     lateral_force();
@@ -373,6 +386,19 @@ namespace anodeless
     DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
     SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
     matrix.reinit(owned, owned, dsp, comm);
+    if (mech.linear_solver == "hypre")
+      {
+        // (A DynamicSparsityPattern cannot be copied: build it again.)
+        sparsity = std::make_unique<DynamicSparsityPattern>(relevant);
+        DoFTools::make_sparsity_pattern(dof_handler,
+                                        *sparsity,
+                                        constraints,
+                                        false);
+        SparsityTools::distribute_sparsity_pattern(*sparsity,
+                                                   owned,
+                                                   comm,
+                                                   relevant);
+      }
   }
 
   template <int dim>
@@ -553,6 +579,11 @@ namespace anodeless
             TrilinosWrappers::SolverDirect solver(control);
             solver.solve(matrix, update, residual);
           }
+        else if (mech.linear_solver == "hypre")
+          {
+            linear_iterations += solve_with_hypre(control, residual, update);
+            ++linear_solves;
+          }
         else
           {
             // Smoothed aggregation with all rigid-body modes (translations
@@ -700,6 +731,49 @@ namespace anodeless
       }
     TrilinosWrappers::MPI::Vector residual(owned, comm);
     assemble(true, residual);
+  }
+
+  template <int dim>
+  unsigned int
+  CellMechanics<dim>::Impl::solve_with_hypre(
+    SolverControl                       &control,
+    const TrilinosWrappers::MPI::Vector &rhs,
+    TrilinosWrappers::MPI::Vector       &x) const
+  {
+    PETScWrappers::MPI::SparseMatrix A;
+    A.reinit(owned, owned, *sparsity, comm);
+    // Row by row through Epetra (deal.II's entry iterator copies each row
+    // for every entry).
+    const Epetra_CrsMatrix              &crs = matrix.trilinos_matrix();
+    std::vector<types::global_dof_index> columns;
+    std::vector<double>                  values;
+    for (int local = 0; local < crs.NumMyRows(); ++local)
+      {
+        int     n = 0;
+        double *row_values;
+        int    *row_columns;
+        crs.ExtractMyRowView(local, n, row_values, row_columns);
+        columns.resize(n);
+        values.assign(row_values, row_values + n);
+        for (int k = 0; k < n; ++k)
+          columns[k] = crs.GCID64(row_columns[k]);
+        A.set(crs.GRID64(local), n, columns.data(), values.data(), false);
+      }
+    A.compress(VectorOperation::insert);
+    PETScWrappers::MPI::Vector b(owned, comm), y(owned, comm);
+    for (const auto i : owned)
+      b[i] = rhs[i];
+    b.compress(VectorOperation::insert);
+    PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
+    data.symmetric_operator = true;
+    data.strong_threshold   = dim == 3 ? 0.5 : 0.25; // hypre's advice
+    PETScWrappers::PreconditionBoomerAMG amg(A, data);
+    PETScWrappers::SolverCG              solver(control, comm);
+    solver.solve(A, y, b, amg);
+    for (const auto i : owned)
+      x[i] = y[i];
+    x.compress(VectorOperation::insert);
+    return control.last_step();
   }
 
   template <int dim>

@@ -215,8 +215,10 @@ namespace anodeless
                       linear_solver,
                       "direct, iterative (CG with algebraic multigrid and "
                       "the rigid-body modes), or auto (direct below 20000 "
-                      "unknowns).",
-                      Patterns::Selection("auto|direct|iterative"));
+                      "unknowns). hypre: CG with hypre's BoomerAMG on a "
+                      "copy of the matrix, without the rigid-body modes (for "
+                      "comparison; slower, doc/performance.md). [N]",
+                      Patterns::Selection("auto|direct|iterative|hypre"));
     prm.leave_subsection();
   }
 
