@@ -7,6 +7,7 @@
 
 #include "cell_electrochemistry_impl.h"
 
+#include <chrono>
 #include <cmath>
 #include <sstream>
 
@@ -150,8 +151,13 @@ namespace anodeless
             LA::MPI::Vector rhs(residual);
             rhs *= -1.0;
             update = 0;
+            const auto start = std::chrono::steady_clock::now();
             result.linear_iterations +=
               solve_spd(d.jacobian, update, rhs, options);
+            result.linear_solve_time +=
+              std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            start)
+                .count();
             constraints.distribute(update);
             result.newton_iterations++;
 

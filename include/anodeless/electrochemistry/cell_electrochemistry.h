@@ -74,6 +74,7 @@ namespace anodeless
       bool         converged         = false;
       unsigned int newton_iterations = 0;
       unsigned int linear_iterations = 0;
+      double       linear_solve_time = 0; ///< s in the linear solves
       double       residual          = 0;
       std::string  failure;
     };
