@@ -150,7 +150,7 @@ namespace anodeless
               }
             LA::MPI::Vector rhs(residual);
             rhs *= -1.0;
-            update = 0;
+            update           = 0;
             const auto start = std::chrono::steady_clock::now();
             result.linear_iterations +=
               solve_spd(d.jacobian, update, rhs, options);
