@@ -18,7 +18,7 @@
 #include <anodeless/geometry/stack_mesh.h>
 #include <anodeless/mechanics/cell_mechanics.h>
 
-#include <sys/resource.h>
+#include "benchmark_common.h"
 
 #include <chrono>
 #include <iostream>
@@ -28,14 +28,6 @@ using namespace anodeless;
 
 namespace
 {
-  double
-  seconds_since(const std::chrono::steady_clock::time_point start)
-  {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                         start)
-      .count();
-  }
-
   template <int dim>
   void
   run(const unsigned int first,
@@ -66,14 +58,11 @@ namespace
         auto               start = std::chrono::steady_clock::now();
         CellMechanics<dim> mechanics(*parameters, stack, mesh, 318.15);
         mechanics.setup();
-        const double setup = seconds_since(start);
+        const double setup = benchmark::seconds_since(start);
         start              = std::chrono::steady_clock::now();
         mechanics.mount();
-        const double solve = seconds_since(start);
-        rusage       usage;
-        getrusage(RUSAGE_SELF, &usage);
-        const double peak =
-          dealii::Utilities::MPI::max(usage.ru_maxrss / 1024.0, MPI_COMM_WORLD);
+        const double solve = benchmark::seconds_since(start);
+        const double peak  = benchmark::peak_memory(MPI_COMM_WORLD);
         if (root)
           std::cout << "| " << dim << "D | " << level << " | "
                     << mechanics.n_dofs() << " | "
@@ -89,24 +78,16 @@ int
 main(int argc, char **argv)
 {
   dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
-  if (argc < 4)
-    {
-      std::cerr << "usage: elasticity_refinement DIM FIRST_LEVEL LAST_LEVEL "
-                   "[direct|iterative]\n";
-      return 1;
-    }
-  const int          dim    = std::stoi(argv[1]);
-  const unsigned int first  = std::stoul(argv[2]);
-  const unsigned int last   = std::stoul(argv[3]);
-  const std::string  solver = argc > 4 ? argv[4] : "iterative";
-  if (dim == 2)
-    run<2>(first, last, solver);
-  else if (dim == 3)
-    run<3>(first, last, solver);
+  benchmark::Arguments                     a;
+  if (!benchmark::parse(argc,
+                        argv,
+                        "elasticity_refinement",
+                        "iterative|direct|hypre",
+                        a))
+    return 1;
+  if (a.dim == 2)
+    run<2>(a.first, a.last, a.solver);
   else
-    {
-      std::cerr << "DIM must be 2 or 3\n";
-      return 1;
-    }
+    run<3>(a.first, a.last, a.solver);
   return 0;
 }

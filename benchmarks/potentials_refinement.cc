@@ -38,7 +38,7 @@
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/stack_mesh.h>
 
-#include <sys/resource.h>
+#include "benchmark_common.h"
 
 #include <chrono>
 #include <iostream>
@@ -49,14 +49,6 @@ using namespace dealii;
 
 namespace
 {
-  double
-  seconds_since(const std::chrono::steady_clock::time_point start)
-  {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                         start)
-      .count();
-  }
-
   struct PoissonResult
   {
     types::global_dof_index unknowns;
@@ -129,7 +121,9 @@ namespace
     PETScWrappers::PreconditionBoomerAMG amg(matrix, data);
     PETScWrappers::SolverCG              solver(control, comm);
     solver.solve(matrix, solution, rhs, amg);
-    return {dof_handler.n_dofs(), control.last_step(), seconds_since(start)};
+    return {dof_handler.n_dofs(),
+            control.last_step(),
+            benchmark::seconds_since(start)};
   }
 
   template <int dim>
@@ -163,7 +157,7 @@ namespace
                                        parameters->protocol.temperature);
         auto                      start = std::chrono::steady_clock::now();
         cell.setup();
-        const double setup = seconds_since(start);
+        const double setup = benchmark::seconds_since(start);
         // Three 1 s steps of a 0.1C charge (charge currents are negative).
         const double current = -0.1 * cell.one_c_current_density();
         unsigned int newton = 0, linear = 0;
@@ -179,7 +173,7 @@ namespace
               throw std::runtime_error("the step did not converge: " +
                                        result.failure);
             cell.commit();
-            steps += seconds_since(start);
+            steps += benchmark::seconds_since(start);
             newton += result.newton_iterations;
             linear += result.linear_iterations;
             solves += result.linear_solve_time;
@@ -190,9 +184,7 @@ namespace
           *mesh.triangulation,
           parameters->electrochemistry.solver.linear_tolerance,
           comm);
-        rusage usage;
-        getrusage(RUSAGE_SELF, &usage);
-        const double peak = Utilities::MPI::max(usage.ru_maxrss / 1024.0, comm);
+        const double peak = benchmark::peak_memory(comm);
         if (root)
           std::cout << "| " << dim << "D | " << level << " | " << unknowns
                     << " | " << setup << " | " << newton / 3.0 << " | "
@@ -211,24 +203,17 @@ namespace
 int
 main(int argc, char **argv)
 {
-  Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
-  if (argc < 4)
-    {
-      std::cerr << "usage: potentials_refinement DIM FIRST_LEVEL LAST_LEVEL\n";
-      return 1;
-    }
-  const int          dim    = std::stoi(argv[1]);
-  const unsigned int first  = std::stoul(argv[2]);
-  const unsigned int last   = std::stoul(argv[3]);
-  const std::string  solver = argc > 4 ? argv[4] : "iterative";
-  if (dim == 2)
-    run<2>(first, last, solver);
-  else if (dim == 3)
-    run<3>(first, last, solver);
+  dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  benchmark::Arguments                     a;
+  if (!benchmark::parse(argc,
+                        argv,
+                        "potentials_refinement",
+                        "iterative|direct",
+                        a))
+    return 1;
+  if (a.dim == 2)
+    run<2>(a.first, a.last, a.solver);
   else
-    {
-      std::cerr << "DIM must be 2 or 3\n";
-      return 1;
-    }
+    run<3>(a.first, a.last, a.solver);
   return 0;
 }
