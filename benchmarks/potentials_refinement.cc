@@ -211,9 +211,17 @@ main(int argc, char **argv)
                         "iterative|direct",
                         a))
     return 1;
-  if (a.dim == 2)
-    run<2>(a.first, a.last, a.solver);
-  else
-    run<3>(a.first, a.last, a.solver);
+  try
+    {
+      if (a.dim == 2)
+        run<2>(a.first, a.last, a.solver);
+      else
+        run<3>(a.first, a.last, a.solver);
+    }
+  catch (const std::exception &e)
+    {
+      std::cerr << "potentials_refinement: " << e.what() << std::endl;
+      return 1;
+    }
   return 0;
 }

@@ -69,6 +69,8 @@ namespace anodeless
             d.solution[i] = value;
         d.solution.compress(VectorOperation::insert);
       }
+    else
+      d.current_constraints.distribute(d.solution); // one foil potential
     const double current            = control == Control::current ? value : 0.0;
     const auto  &solver             = d.echem.solver;
     const double scale              = one_c_current_density() * d.lateral_area;
