@@ -98,8 +98,14 @@ namespace anodeless
                 values[phi_e].get_function_values(ghosted, e_values);
                 values[phi_e].get_function_gradients(ghosted, e_gradients);
               }
+            // An equipotential foil (one unknown under current control)
+            // conducts without loss: its conductances would only add the
+            // round-off of their exact cancellation to its row.
             const double sigma_layer =
-              electronic_conductivity[cell->material_id()];
+              control == Control::current && equipotential_foil &&
+                  role == LayerRole::cathode_current_collector ?
+                0.0 :
+                electronic_conductivity[cell->material_id()];
             // Factors from the mechanics (pressing, contact), per point.
             const auto factor = [&](const std::vector<std::vector<double>> &f,
                                     const unsigned int                      q) {

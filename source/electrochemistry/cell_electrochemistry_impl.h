@@ -101,7 +101,9 @@ namespace anodeless
     dealii::AffineConstraints<double> current_constraints; ///< bottom
     dealii::AffineConstraints<double> voltage_constraints; ///< bottom + top
     dealii::IndexSet                  top_phi_s_dofs;
-    dealii::IndexSet                  phi_e_dofs; ///< locally owned
+    /// The cathode current collector is one unknown under current control.
+    bool             equipotential_foil = false;
+    dealii::IndexSet phi_e_dofs; ///< locally owned
 
     LA::MPI::SparseMatrix jacobian;
     LA::MPI::Vector       solution;  ///< owned, trial

@@ -289,7 +289,7 @@ namespace anodeless
     // therefore one unknown: at 100 A/m^2 (2.6C for the Example) through its
     // thickness t or across a window of width w (w^2 / t), the drop must stay
     // below 1e-9 V; 18 um of Al in a 20 um window: 6e-11 V.
-    bool equipotential_foil = false;
+    equipotential_foil = false;
     if (stack.has(LayerRole::cathode_current_collector))
       {
         const double t =
