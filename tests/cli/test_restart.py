@@ -20,7 +20,7 @@
            runs differed by 1e-13 - 8e-11. A run resumed on 1 rank assembles
            in another order; its round-off (1e-14 of a column's scale during
            the second charge) is amplified where the plated film is stripped
-           to its end in the second discharge, to 3e-11 - 7e-11 (measured),
+           to its end in the second discharge, to 2.5e-11 - 7e-11 (measured),
            so that comparison is held to 1e-10.
 """
 import argparse
