@@ -76,4 +76,35 @@ namespace anodeless::benchmark
       }
     return true;
   }
+
+  /// The whole main(): parse the command line, run the series in 2D or 3D,
+  /// and turn a failure (a step or a solve that did not converge) into a
+  /// message and exit code 1.
+  template <typename Run2D, typename Run3D>
+  int
+  main(int                argc,
+       char             **argv,
+       const std::string &name,
+       const std::string &solvers,
+       const Run2D       &run_2d,
+       const Run3D       &run_3d)
+  {
+    dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+    Arguments                                a;
+    if (!parse(argc, argv, name, solvers, a))
+      return 1;
+    try
+      {
+        if (a.dim == 2)
+          run_2d(a.first, a.last, a.solver);
+        else
+          run_3d(a.first, a.last, a.solver);
+      }
+    catch (const std::exception &e)
+      {
+        std::cerr << name << ": " << e.what() << std::endl;
+        return 1;
+      }
+    return 0;
+  }
 } // namespace anodeless::benchmark

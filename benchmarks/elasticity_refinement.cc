@@ -77,17 +77,10 @@ namespace
 int
 main(int argc, char **argv)
 {
-  dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
-  benchmark::Arguments                     a;
-  if (!benchmark::parse(argc,
-                        argv,
-                        "elasticity_refinement",
-                        "iterative|direct|hypre",
-                        a))
-    return 1;
-  if (a.dim == 2)
-    run<2>(a.first, a.last, a.solver);
-  else
-    run<3>(a.first, a.last, a.solver);
-  return 0;
+  return anodeless::benchmark::main(argc,
+                                    argv,
+                                    "elasticity_refinement",
+                                    "iterative|direct|hypre",
+                                    run<2>,
+                                    run<3>);
 }

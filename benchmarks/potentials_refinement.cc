@@ -203,25 +203,10 @@ namespace
 int
 main(int argc, char **argv)
 {
-  dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
-  benchmark::Arguments                     a;
-  if (!benchmark::parse(argc,
-                        argv,
-                        "potentials_refinement",
-                        "iterative|direct",
-                        a))
-    return 1;
-  try
-    {
-      if (a.dim == 2)
-        run<2>(a.first, a.last, a.solver);
-      else
-        run<3>(a.first, a.last, a.solver);
-    }
-  catch (const std::exception &e)
-    {
-      std::cerr << "potentials_refinement: " << e.what() << std::endl;
-      return 1;
-    }
-  return 0;
+  return anodeless::benchmark::main(argc,
+                                    argv,
+                                    "potentials_refinement",
+                                    "iterative|direct",
+                                    run<2>,
+                                    run<3>);
 }
