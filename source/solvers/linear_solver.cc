@@ -71,7 +71,10 @@ namespace anodeless
             KSPGetPC(ksp, &pc);
             PCSetType(pc, PCLU);
             PCFactorSetMatSolverType(pc, MATSOLVERPETSC);
-            PCFactorSetMatOrderingType(pc, MATORDERINGND);
+            // Approximate minimum degree: on 2D meshes 160 cells wide the
+            // factorization took 80 % of a run with nested dissection; AMD
+            // halves the run (RCM and one-way dissection double it).
+            PCFactorSetMatOrderingType(pc, MATORDERINGAMD);
             PetscPushErrorHandler(PetscIgnoreErrorHandler, nullptr);
             const PetscErrorCode error = KSPSolve(ksp, b_seq, x_seq);
             PetscPopErrorHandler();
