@@ -303,17 +303,18 @@ namespace anodeless
         equipotential_foil = 100.0 * std::max(t, w * w / t) < 1e-9 * sigma;
       }
     std::vector<types::global_dof_index> foil_dofs, cell_dofs;
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (equipotential_foil && !cell->is_artificial() &&
-          role_of_material_id(cell->material_id()) ==
-            LayerRole::cathode_current_collector)
-        {
-          cell_dofs.resize(cell->get_fe().n_dofs_per_cell());
-          cell->get_dof_indices(cell_dofs);
-          for (unsigned int i = 0; i < cell_dofs.size(); ++i)
-            if (cell->get_fe().system_to_component_index(i).first == 0)
-              foil_dofs.push_back(cell_dofs[i]);
-        }
+    if (equipotential_foil)
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (!cell->is_artificial() &&
+            role_of_material_id(cell->material_id()) ==
+              LayerRole::cathode_current_collector)
+          {
+            cell_dofs.resize(cell->get_fe().n_dofs_per_cell());
+            cell->get_dof_indices(cell_dofs);
+            for (unsigned int i = 0; i < cell_dofs.size(); ++i)
+              if (cell->get_fe().system_to_component_index(i).first == 0)
+                foil_dofs.push_back(cell_dofs[i]);
+          }
     const types::global_dof_index foil_unknown = Utilities::MPI::min(
       foil_dofs.empty() ? std::numeric_limits<types::global_dof_index>::max() :
                           *std::min_element(foil_dofs.begin(), foil_dofs.end()),
