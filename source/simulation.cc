@@ -156,8 +156,13 @@ namespace anodeless
     solver["wall time [s]"]     = wall;
     solver["electrochemistry solve wall time [s]"] =
       statistics.electrochemistry_wall;
-    solver["mechanics unknowns"]      = mechanics ? mechanics->n_dofs() : 0u;
-    solver["mechanics steps"]         = statistics.mechanics_steps;
+    solver["mesh adaptations"]              = statistics.mesh_adaptations;
+    solver["mesh adaptation wall time [s]"] = statistics.adaptation_wall;
+    solver["active cells"]       = mesh.triangulation->n_global_active_cells();
+    const auto final_unknowns    = electrochemistry->n_dofs();
+    solver["unknowns"]           = final_unknowns.first + final_unknowns.second;
+    solver["mechanics unknowns"] = mechanics ? mechanics->n_dofs() : 0u;
+    solver["mechanics steps"]    = statistics.mechanics_steps;
     solver["mechanics wall time [s]"] = statistics.mechanics_wall;
     solver["mechanics linear iterations"] =
       statistics.mechanics_linear_iterations;
@@ -180,6 +185,10 @@ namespace anodeless
                              parameters.stack,
                              parameters.electrochemistry.halide);
     run_summary["halide conducting area fraction"] = spots;
+    if (parameters.refinement.global_refinements > 0)
+      mesh.triangulation->refine_global(
+        parameters.refinement.global_refinements);
+    rebuild_adapted_mesh();
     PvdRecord mesh_record;
     mesh_record.add(0.0, write_mesh_output(mesh, output_dir));
     if (writer)
@@ -651,6 +660,11 @@ namespace anodeless
                 pcout << "  Li nucleates at t = " << time << " s\n";
               }
           }
+        const auto &refinement = parameters.refinement;
+        if (refinement.adaptive && !shorted &&
+            time_step_number % refinement.interval == 0)
+          adapt_mesh();
+
         finished = shorted ||
                    (step.has_voltage_cutoff && g[0] <= tolerance[0]) ||
                    (step.has_current_cutoff && g[1] <= tolerance[1]) ||

@@ -79,6 +79,10 @@ namespace anodeless
     void
     find_checkpoint();
 
+    /// Refine the layer mesh to the adapted mesh of the checkpoint found.
+    void
+    rebuild_adapted_mesh();
+
     /// Take over the state of the checkpoint found; false if there is none.
     bool
     resume();
@@ -114,6 +118,11 @@ namespace anodeless
     /// state to the electrochemistry (staggered coupling).
     void
     advance_mechanics(double dt);
+
+    /// Adapt the mesh to the committed state (Mesh refinement/Adaptive),
+    /// carrying every state over.
+    void
+    adapt_mesh();
 
     /// Evaluate the short-circuit criteria of the committed state; a met
     /// criterion ends the run with status "short".
@@ -185,6 +194,8 @@ namespace anodeless
       double       mechanics_wall        = 0; ///< s in the mechanics' steps
       unsigned int mechanics_steps       = 0;
       unsigned int mechanics_linear_iterations = 0;
+      unsigned int mesh_adaptations            = 0;
+      double       adaptation_wall             = 0; ///< s adapting the mesh
     } statistics;
     std::vector<double> cycle_discharge; ///< mAh/g per cycle
 

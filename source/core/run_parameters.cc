@@ -47,6 +47,7 @@ namespace anodeless
                       dealii::Patterns::Integer(1, 3));
     output.declare(prm);
     stack.declare(prm);
+    refinement.declare(prm);
     materials.declare(prm);
     electrochemistry.declare(prm);
     mechanics.declare(prm);
@@ -59,6 +60,7 @@ namespace anodeless
   RunParameters::check() const
   {
     stack.check(dimension);
+    refinement.check(dimension, mechanics.enabled);
     for (const auto role : all_layer_roles)
       materials.get(stack.layers[static_cast<unsigned int>(role)].material);
     electrochemistry.check(dimension);

@@ -98,11 +98,12 @@ namespace anodeless
                 values[phi_e].get_function_values(ghosted, e_values);
                 values[phi_e].get_function_gradients(ghosted, e_gradients);
               }
-            // An equipotential foil (one unknown under current control)
-            // conducts without loss: its conductances would only add the
-            // round-off of their exact cancellation to its row.
+            // An equipotential foil (one unknown under current control, the
+            // cell voltage under voltage control) conducts without loss: its
+            // conductances would only add the round-off of their exact
+            // cancellation to its rows.
             const double sigma_layer =
-              control == Control::current && equipotential_foil &&
+              equipotential_foil &&
                   role == LayerRole::cathode_current_collector ?
                 0.0 :
                 electronic_conductivity[cell->material_id()];

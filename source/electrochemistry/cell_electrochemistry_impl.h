@@ -34,7 +34,27 @@ namespace anodeless
     inline constexpr unsigned int electronic = 1; ///< metals, spots
     inline constexpr unsigned int ionic      = 2; ///< separator
     inline constexpr unsigned int none       = 3; ///< insulating halide
-  }                                               // namespace fe_index
+
+    /// The potentials of the cells of a material (layer role or spot).
+    inline unsigned int
+    of_material(const unsigned int material_id, const unsigned int dim)
+    {
+      switch (role_of_material_id(material_id))
+        {
+          case LayerRole::carbon_layer:
+          case LayerRole::cathode:
+            return both;
+          case LayerRole::separator:
+            return ionic;
+          case LayerRole::halide_layer:
+            return (dim == 1 || material_id == halide_spot_material_id) ?
+                     electronic :
+                     none;
+          default:
+            return electronic;
+        }
+    }
+  } // namespace fe_index
 
   /// Layout of the interface state at each face quadrature point.
   namespace face_slot
@@ -100,7 +120,9 @@ namespace anodeless
     dealii::IndexSet                               owned_dofs, relevant_dofs;
     dealii::AffineConstraints<double> current_constraints; ///< bottom
     dealii::AffineConstraints<double> voltage_constraints; ///< bottom + top
-    dealii::IndexSet                  top_phi_s_dofs;
+    /// phi_s unknowns set to the cell voltage under voltage control: the
+    /// top face, and the whole foil when it is equipotential.
+    dealii::IndexSet top_phi_s_dofs;
     /// The cathode current collector is one unknown under current control.
     bool             equipotential_foil = false;
     dealii::IndexSet phi_e_dofs; ///< locally owned

@@ -250,26 +250,8 @@ namespace anodeless
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
-          unsigned int index = fe_index::electronic;
-          switch (role_of_material_id(cell->material_id()))
-            {
-              case LayerRole::carbon_layer:
-              case LayerRole::cathode:
-                index = fe_index::both;
-                break;
-              case LayerRole::separator:
-                index = fe_index::ionic;
-                break;
-              case LayerRole::halide_layer:
-                index =
-                  (dim == 1 || cell->material_id() == halide_spot_material_id) ?
-                    fe_index::electronic :
-                    fe_index::none;
-                break;
-              default:
-                break;
-            }
-          cell->set_active_fe_index(index);
+          cell->set_active_fe_index(
+            fe_index::of_material(cell->material_id(), dim));
         }
   }
 
@@ -357,11 +339,21 @@ namespace anodeless
                                              Functions::ZeroFunction<dim>(2),
                                              voltage_constraints,
                                              phi_s_only);
-    current_constraints.close();
-    voltage_constraints.close();
+    // Under voltage control an equipotential foil is at the cell voltage as
+    // a whole: the hanging nodes of a refined foil would otherwise pair its
+    // conductances with round-off updates the line search cannot resolve.
     top_phi_s_dofs = DoFTools::extract_boundary_dofs(dof_handler,
                                                      phi_s_only,
                                                      {boundary_ids::top});
+    for (const auto i : foil_dofs)
+      {
+        if (!voltage_constraints.is_constrained(i))
+          voltage_constraints.add_line(i);
+        if (owned_dofs.is_element(i))
+          top_phi_s_dofs.add_index(i);
+      }
+    current_constraints.close();
+    voltage_constraints.close();
     phi_e_dofs =
       DoFTools::extract_dofs(dof_handler,
                              ComponentMask(std::vector<bool>{false, true}));

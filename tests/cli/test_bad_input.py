@@ -57,6 +57,17 @@ cases = [
     ("empty_file", "", [], "empty"),
     ("poisson_ratio", example + "subsection Materials\n subsection Al\n"
      "  set Poisson's ratio = 0.7\n end\nend\n", [], "Poisson's ratio"),
+    ("adaptive_1d", example + "subsection Mesh refinement\n"
+     "  set Adaptive = true\nend\nsubsection Mechanics\n"
+     "  set Enabled = false\nend\n", [], "Mesh refinement/Adaptive"),
+    ("adaptive_with_mechanics", example + "subsection Mesh refinement\n"
+     "  set Adaptive = true\nend\n", ["--dim", "2"],
+     "Mesh refinement/Adaptive"),
+    ("adaptive_level_below_global", example + "subsection Mesh refinement\n"
+     "  set Adaptive = true\n  set Global refinements = 2\n"
+     "  set Maximum level = 1\nend\nsubsection Mechanics\n"
+     "  set Enabled = false\nend\n", ["--dim", "2"],
+     "Mesh refinement/Maximum level"),
 ]
 
 for index, (name, text, options, expected) in enumerate(cases):

@@ -3,6 +3,7 @@
 #include <anodeless/electrochemistry/electrochemistry_parameters.h>
 #include <anodeless/electrochemistry/short_circuit.h>
 #include <anodeless/geometry/layer_stack.h>
+#include <anodeless/geometry/refinement_parameters.h>
 #include <anodeless/io/checkpoint.h>
 #include <anodeless/materials/material_library.h>
 #include <anodeless/mechanics/mechanics_parameters.h>
@@ -51,6 +52,7 @@ namespace anodeless
     unsigned int               dimension = 1;
     OutputParameters           output;
     StackParameters            stack;
+    RefinementParameters       refinement;
     MaterialLibrary            materials;
     ElectrochemistryParameters electrochemistry;
     MechanicsParameters        mechanics;

@@ -229,6 +229,39 @@ namespace anodeless
     void
     load_state(const std::map<std::string, std::vector<double>> &cells);
 
+    /// Error indicator per active cell (0 on cells of other ranks): the
+    /// jumps of the electronic and ionic current densities across the
+    /// faces between cells of one layer, sqrt(sum_F h_F |F| [j.n]^2), of
+    /// the committed state.
+    std::vector<float>
+    refinement_indicators() const;
+
+    /// By active cell index: the cells that should be as fine as allowed,
+    /// those under a Li film that grew in the last step and the conducting
+    /// spots of the halide layer.
+    std::vector<bool>
+    cells_to_resolve() const;
+
+    /// The records of the children of a refined cell of material
+    /// @p material_id from its record (save_state's layout): potentials
+    /// interpolated, point states set to the parent's mean, the interface
+    /// state going to the children on its face. Conserves every amount.
+    std::vector<std::vector<double>>
+    split_record(unsigned int               material_id,
+                 const std::vector<double> &parent) const;
+
+    /// The record of the parent of a coarsened family from its children's:
+    /// potentials at the parent's vertices, point states averaged.
+    std::vector<double>
+    merge_records(unsigned int                            material_id,
+                  const std::vector<std::vector<double>> &children) const;
+
+    /// After the mesh changed: distribute the unknowns anew and take the
+    /// committed state from the records (of the new locally owned cells,
+    /// plus "global" as written by save_state).
+    void
+    remesh(const std::map<std::string, std::vector<double>> &cells);
+
   private:
     struct Impl;
     std::unique_ptr<Impl> impl;

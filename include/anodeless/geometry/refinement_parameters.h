@@ -1,0 +1,33 @@
+#pragma once
+
+namespace dealii
+{
+  class ParameterHandler;
+}
+
+namespace anodeless
+{
+  /// The "Mesh refinement" subsection: uniform refinement of the layer mesh
+  /// at the start and adaptive refinement while cycling (2D and 3D).
+  struct RefinementParameters
+  {
+    /// Uniform refinements of the layer mesh before the run starts.
+    unsigned int global_refinements = 0;
+    bool         adaptive           = false;
+    unsigned int interval           = 10; ///< time steps between adaptations
+    unsigned int maximum_level      = 2;  ///< refinements of the layer mesh
+    unsigned int maximum_cells      = 200000;
+    double       refine_fraction    = 0.2; ///< share of cells refined
+    double       coarsen_fraction   = 0.2; ///< share of cells coarsened
+    /// Cells under a growing Li film go to the finest level.
+    bool refine_growing_films = true;
+
+    void
+    declare(dealii::ParameterHandler &prm);
+
+    /// Check the combination with the dimension and the mechanics (throws
+    /// InputError).
+    void
+    check(unsigned int dim, bool mechanics) const;
+  };
+} // namespace anodeless

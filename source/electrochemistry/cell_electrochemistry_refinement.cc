@@ -1,0 +1,361 @@
+// What the electrochemistry gives to and takes from a change of the mesh:
+// error indicators, the cells to resolve, and the per-cell records split
+// into children or merged into a parent.
+#include <deal.II/base/geometry_info.h>
+
+#include <anodeless/geometry/mesh_refinement.h>
+#include <anodeless/io/cell_record_io.h>
+
+#include "cell_electrochemistry_impl.h"
+
+#include <cmath>
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /// Whether each array of a record (after the unknowns, in the order of
+    /// save_state) holds values per cell quadrature point (true) or per
+    /// point of the top face (false).
+    constexpr std::array<bool, 10> per_cell_point = {
+      {true, false, true, true, true, true, true, false, true, true}};
+
+    /// Q1 shape function v at unit point p (vertices in lexicographic
+    /// order: bit d of v is the d-th coordinate) and its derivative in d.
+    template <int dim>
+    double
+    q1_shape(const unsigned int v, const Point<dim> &p)
+    {
+      double value = 1;
+      for (unsigned int e = 0; e < dim; ++e)
+        value *= (v >> e) & 1 ? p[e] : 1 - p[e];
+      return value;
+    }
+
+    template <int dim>
+    double
+    q1_derivative(const unsigned int v, const Point<dim> &p, unsigned int d)
+    {
+      double value = (v >> d) & 1 ? 1 : -1;
+      for (unsigned int e = 0; e < dim; ++e)
+        if (e != d)
+          value *= (v >> e) & 1 ? p[e] : 1 - p[e];
+      return value;
+    }
+
+    /// Mean over the points of a per-point array (equal weights: the
+    /// tensor Gauss rules of the cells and faces).
+    std::vector<double>
+    point_mean(const std::vector<double> &values, const unsigned int n_points)
+    {
+      const unsigned int  stride = values.size() / n_points;
+      std::vector<double> mean(stride, 0.0);
+      for (unsigned int q = 0; q < n_points; ++q)
+        for (unsigned int k = 0; k < stride; ++k)
+          mean[k] += values[q * stride + k] / n_points;
+      return mean;
+    }
+
+    std::vector<double>
+    repeat(const std::vector<double> &mean, const unsigned int n_points)
+    {
+      std::vector<double> values;
+      values.reserve(mean.size() * n_points);
+      for (unsigned int q = 0; q < n_points; ++q)
+        values.insert(values.end(), mean.begin(), mean.end());
+      return values;
+    }
+  } // namespace
+
+  template <int dim>
+  std::vector<float>
+  CellElectrochemistry<dim>::refinement_indicators() const
+  {
+    Impl &d   = *impl;
+    d.ghosted = d.committed;
+    std::vector<float> indicators(d.mesh.triangulation->n_active_cells(), 0);
+    if constexpr (dim == 1)
+      return indicators; // 1D meshes are not adapted
+    else
+      {
+        // Conductivity of each potential per material; the carbon layer's
+        // ionic conductivity depends on its filling, its empty value is the
+        // scale here.
+        const auto conductivity = [&](const unsigned int material,
+                                      const unsigned int component) {
+          if (component == 0)
+            return d.electronic_conductivity[material];
+          if (role_of_material_id(material) == LayerRole::carbon_layer)
+            return d.echem.carbon.ionic_conductivity_empty *
+                   d.carbon_ionic_factor;
+          return d.ionic_conductivity[material];
+        };
+        // Gradient component d of a potential at a physical point of an
+        // axis-parallel Q1 cell.
+        const auto derivative = [](const auto                &cell,
+                                   const std::vector<double> &values,
+                                   const unsigned int         component,
+                                   const Point<dim>          &x,
+                                   const unsigned int         direction) {
+          const auto      &fe     = cell->get_fe();
+          const Point<dim> corner = cell->vertex(0);
+          const Point<dim> far    = cell->vertex((1u << dim) - 1);
+          Point<dim>       p;
+          for (unsigned int e = 0; e < dim; ++e)
+            p[e] = (x[e] - corner[e]) / (far[e] - corner[e]);
+          double value = 0;
+          for (unsigned int i = 0; i < values.size(); ++i)
+            {
+              const auto [c, v] = fe.system_to_component_index(i);
+              if (c == component)
+                value += values[i] * q1_derivative<dim>(v, p, direction);
+            }
+          return value / (far[direction] - corner[direction]);
+        };
+
+        for (const auto &cell : d.dof_handler.active_cell_iterators())
+          {
+            if (!cell->is_locally_owned() ||
+                cell->get_fe().n_dofs_per_cell() == 0)
+              continue;
+            const auto mine = cell_unknowns(cell, d.ghosted);
+            double     sum  = 0;
+            const auto add  = [&](const auto        &other,
+                                 const Point<dim>  &x,
+                                 const unsigned int direction,
+                                 const double       h,
+                                 const double       area) {
+              const auto theirs = cell_unknowns(other, d.ghosted);
+              for (unsigned int component = 0; component < 2; ++component)
+                {
+                  const double k = conductivity(cell->material_id(), component);
+                  if (k <= 0 || cell->get_fe().n_dofs_per_cell() !=
+                                  other->get_fe().n_dofs_per_cell())
+                    continue;
+                  const double jump =
+                    k * (derivative(cell, mine, component, x, direction) -
+                         derivative(other, theirs, component, x, direction));
+                  sum += h * area * jump * jump;
+                }
+            };
+            for (const unsigned int f : cell->face_indices())
+              {
+                if (cell->at_boundary(f))
+                  continue;
+                const unsigned int direction = f / 2;
+                const auto         neighbor  = cell->neighbor(f);
+                if (neighbor->material_id() != cell->material_id())
+                  continue;
+                if (neighbor->has_children())
+                  for (unsigned int s = 0; s < cell->face(f)->n_children(); ++s)
+                    {
+                      const auto sub   = cell->face(f)->child(s);
+                      const auto child = cell->neighbor_child_on_subface(f, s);
+                      add(child,
+                          sub->center(),
+                          direction,
+                          sub->diameter(),
+                          sub->measure());
+                    }
+                else
+                  add(neighbor,
+                      cell->face(f)->center(),
+                      direction,
+                      cell->face(f)->diameter(),
+                      cell->face(f)->measure());
+              }
+            indicators[cell->active_cell_index()] = std::sqrt(sum);
+          }
+        return indicators;
+      }
+  }
+
+  template <int dim>
+  std::vector<bool>
+  CellElectrochemistry<dim>::cells_to_resolve() const
+  {
+    const Impl       &d = *impl;
+    std::vector<bool> resolve(d.mesh.triangulation->n_active_cells(), false);
+    const bool        films = d.parameters.refinement.refine_growing_films;
+    for (const auto &cell : d.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int c = cell->active_cell_index();
+          if (cell->material_id() == halide_spot_material_id)
+            resolve[c] = true;
+          const auto &face = d.face_state[c];
+          if (films)
+            for (unsigned int q = 0; q < face.size() / face_slot::size; ++q)
+              {
+                const double *slots = &face[q * face_slot::size];
+                if (slots[face_slot::nucleated] > 0.5 &&
+                    slots[face_slot::faradaic] < 0)
+                  resolve[c] = true;
+              }
+        }
+    return resolve;
+  }
+
+  template <int dim>
+  std::vector<std::vector<double>>
+  CellElectrochemistry<dim>::split_record(
+    const unsigned int         material_id,
+    const std::vector<double> &parent) const
+  {
+    const Impl        &d        = *impl;
+    const auto        &fe       = d.fe[fe_index::of_material(material_id, dim)];
+    const unsigned int children = GeometryInfo<dim>::max_children_per_cell;
+    const unsigned int top_bit  = 1u << (dim - 1);
+    const unsigned int nq       = d.cell_quadrature[0].size();
+    const unsigned int nq_face  = d.face_quadrature[0].size();
+
+    CellRecord                       in(parent);
+    std::vector<std::vector<double>> records(children);
+    std::vector<CellRecord>          out;
+    for (auto &r : records)
+      out.emplace_back(r);
+
+    // Potentials: the parent's Q1 fields at the children's vertices.
+    const auto unknowns = in.take();
+    for (unsigned int c = 0; c < children; ++c)
+      {
+        std::vector<double> values(unknowns.size(), 0.0);
+        for (unsigned int i = 0; i < values.size(); ++i)
+          {
+            const auto [component, v] = fe.system_to_component_index(i);
+            Point<dim> p;
+            for (unsigned int e = 0; e < dim; ++e)
+              p[e] = 0.5 * (((c >> e) & 1) + ((v >> e) & 1));
+            for (unsigned int j = 0; j < unknowns.size(); ++j)
+              {
+                const auto [other, w] = fe.system_to_component_index(j);
+                if (other == component)
+                  values[i] += unknowns[j] * q1_shape<dim>(w, p);
+              }
+          }
+        out[c].put(values);
+      }
+
+    // Point states: every child point gets the parent's mean, which keeps
+    // each integral (Li in the particles and the carbon, films, dead Li,
+    // SEI) exactly and every value within its bounds. The top face's state
+    // goes to the children on it.
+    for (const bool cell_points : per_cell_point)
+      {
+        const auto values = in.take();
+        for (unsigned int c = 0; c < children; ++c)
+          if (values.empty() || (!cell_points && !(c & top_bit)))
+            out[c].put(std::vector<double>());
+          else
+            {
+              const unsigned int n = cell_points ? nq : nq_face;
+              out[c].put(repeat(point_mean(values, n), n));
+            }
+      }
+    return records;
+  }
+
+  template <int dim>
+  std::vector<double>
+  CellElectrochemistry<dim>::merge_records(
+    const unsigned int                      material_id,
+    const std::vector<std::vector<double>> &children) const
+  {
+    const Impl        &d       = *impl;
+    const auto        &fe      = d.fe[fe_index::of_material(material_id, dim)];
+    const unsigned int nq      = d.cell_quadrature[0].size();
+    const unsigned int nq_face = d.face_quadrature[0].size();
+
+    std::vector<CellRecord> in;
+    for (const auto &r : children)
+      in.emplace_back(r);
+    std::vector<double> record;
+    CellRecord          out(record);
+
+    // Potentials: vertex v of the parent is vertex v of child v.
+    std::vector<std::vector<double>> unknowns;
+    for (auto &r : in)
+      unknowns.push_back(r.take());
+    std::vector<double> values(unknowns[0].size());
+    for (unsigned int i = 0; i < values.size(); ++i)
+      values[i] = unknowns[fe.system_to_component_index(i).second][i];
+    out.put(values);
+
+    for (unsigned int a = 0; a < per_cell_point.size(); ++a)
+      {
+        const unsigned int  n = per_cell_point[a] ? nq : nq_face;
+        std::vector<double> sum;
+        unsigned int        parts = 0;
+        for (auto &r : in)
+          {
+            const auto part = r.take();
+            if (part.empty())
+              continue;
+            const auto mean = point_mean(part, n);
+            sum.resize(mean.size(), 0.0);
+            for (unsigned int k = 0; k < mean.size(); ++k)
+              sum[k] += mean[k];
+            ++parts;
+          }
+        for (auto &v : sum)
+          v /= parts;
+        // A face point carries a film gate: open if it was open on any
+        // child (the film, if any, is spread over the parent's face).
+        if (a == 1 && !sum.empty())
+          sum[face_slot::nucleated] = sum[face_slot::nucleated] > 0 ? 1 : 0;
+        out.put(sum.empty() ? sum : repeat(sum, n));
+      }
+    return record;
+  }
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::remesh(
+    const std::map<std::string, std::vector<double>> &cells)
+  {
+    Impl &d = *impl;
+    d.assign_fe_indices();
+    d.initialize_states();
+    d.distribute_dofs();
+    load_state(cells);
+    // A node that hangs since a coarsening holds the value of the fine
+    // side; the hanging-node constraints make the field continuous (the
+    // holds do not distribute them at each step as current control does).
+    d.current_constraints.distribute(d.committed);
+    d.solution = d.committed;
+    d.ghosted  = d.committed;
+  }
+
+  template <int dim>
+  unsigned int
+  execute_refinement(Triangulation<dim>        &triangulation,
+                     CellElectrochemistry<dim> &cell)
+  {
+    CellRecordTransfer<dim> states;
+    cell.save_state(states.records);
+    const auto global = states.records.at("global");
+    states.records.erase("global");
+    states.split = [&](const auto &parent, const std::vector<double> &r) {
+      return cell.split_record(parent->material_id(), r);
+    };
+    states.merge = [&](const auto                             &parent,
+                       const std::vector<std::vector<double>> &r) {
+      return cell.merge_records(parent->material_id(), r);
+    };
+    const unsigned int passes = execute_refinement(triangulation, {&states});
+    states.records["global"]  = global;
+    cell.remesh(states.records);
+    return passes;
+  }
+
+  template unsigned int
+  execute_refinement(Triangulation<2> &, CellElectrochemistry<2> &);
+  template unsigned int
+  execute_refinement(Triangulation<3> &, CellElectrochemistry<3> &);
+
+  template class CellElectrochemistry<1>;
+  template class CellElectrochemistry<2>;
+  template class CellElectrochemistry<3>;
+} // namespace anodeless

@@ -1,0 +1,93 @@
+#include <deal.II/base/parameter_handler.h>
+
+#include <anodeless/core/errors.h>
+#include <anodeless/geometry/refinement_parameters.h>
+
+namespace anodeless
+{
+  void
+  RefinementParameters::declare(dealii::ParameterHandler &prm)
+  {
+    using namespace dealii;
+    prm.enter_subsection("Mesh refinement");
+    prm.add_parameter("Global refinements",
+                      global_refinements,
+                      "Uniform refinements of the layer mesh before the run "
+                      "starts (each halves every cell size; 2D: 4x, 3D: 8x "
+                      "the cells).",
+                      Patterns::Integer(0, 8));
+    prm.add_parameter("Adaptive",
+                      adaptive,
+                      "Adapt the mesh while cycling (2D and 3D): refine "
+                      "where the current density jumps between cells of a "
+                      "layer and under growing Li films, coarsen where the "
+                      "fields are smooth. Every state (potentials, particle "
+                      "concentrations, carbon filling, films) is carried "
+                      "over, conserving the Li inventory.",
+                      Patterns::Bool());
+    prm.add_parameter("Interval",
+                      interval,
+                      "Adapt the mesh every this many accepted time steps.",
+                      Patterns::Integer(1, 1000000));
+    prm.add_parameter("Maximum level",
+                      maximum_level,
+                      "Most refinements of a cell of the layer mesh "
+                      "(counting the global refinements).",
+                      Patterns::Integer(0, 12));
+    prm.add_parameter("Maximum cells",
+                      maximum_cells,
+                      "Upper limit of the number of active cells (over all "
+                      "ranks) after an adaptation.",
+                      Patterns::Integer(1, 2000000000));
+    prm.add_parameter("Refine fraction",
+                      refine_fraction,
+                      "Share of the cells, those with the largest error "
+                      "indicator, refined at each adaptation.",
+                      Patterns::Double(0, 1));
+    prm.add_parameter("Coarsen fraction",
+                      coarsen_fraction,
+                      "Share of the cells, those with the smallest error "
+                      "indicator, coarsened at each adaptation (only where "
+                      "they were refined before).",
+                      Patterns::Double(0, 1));
+    prm.add_parameter("Refine growing films",
+                      refine_growing_films,
+                      "Take the cells under a Li film that is growing to "
+                      "the maximum level and keep them there.",
+                      Patterns::Bool());
+    prm.leave_subsection();
+  }
+
+  void
+  RefinementParameters::check(const unsigned int dim,
+                              const bool         mechanics) const
+  {
+    if (!adaptive)
+      return;
+    if (dim == 1)
+      throw InputError(
+        "Mesh refinement/Adaptive",
+        "adaptive refinement needs a 2D or 3D run (Dimension 2 or 3); a 1D "
+        "run resolves the layers with Stack/<layer>/Minimum cells, "
+        "Stack/Maximum cell height and Mesh refinement/Global refinements.");
+    if (mechanics)
+      throw InputError(
+        "Mesh refinement/Adaptive",
+        "adaptive refinement does not yet carry the mechanical state "
+        "(plastic and creep strain, relative density, film bands) through "
+        "a change of the mesh. Set Mechanics/Enabled = false for an "
+        "adaptive run, or refine uniformly with Mesh refinement/Global "
+        "refinements.");
+    if (global_refinements > maximum_level)
+      throw InputError("Mesh refinement/Maximum level",
+                       "the maximum level (" + std::to_string(maximum_level) +
+                         ") is below the global refinements (" +
+                         std::to_string(global_refinements) +
+                         "); it counts them. Give a maximum level of at "
+                         "least the global refinements.");
+    if (refine_fraction + coarsen_fraction > 1)
+      throw InputError("Mesh refinement/Refine fraction",
+                       "the refine and coarsen fractions add up to more "
+                       "than 1; give fractions whose sum is at most 1.");
+  }
+} // namespace anodeless
