@@ -94,6 +94,9 @@ namespace anodeless
           << "output folder: " << output_dir << "\n\n";
     build_cell();
     report_stack();
+    if (dim == 1 && parameters.refinement.adaptive)
+      pcout << "note: Mesh refinement/Adaptive is ignored in 1D (nothing "
+               "varies across the layers)\n";
     if (!resume())
       {
         press();

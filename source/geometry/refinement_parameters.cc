@@ -18,7 +18,8 @@ namespace anodeless
                       Patterns::Integer(0, 8));
     prm.add_parameter("Adaptive",
                       adaptive,
-                      "Adapt the mesh while cycling (2D and 3D): refine "
+                      "Adapt the mesh while cycling (2D and 3D; ignored in "
+                      "1D, where nothing varies across the layers): refine "
                       "where the current density jumps between cells of a "
                       "layer and under growing Li films, coarsen where the "
                       "fields are smooth. Every state (potentials, particle "
@@ -65,11 +66,7 @@ namespace anodeless
     if (!adaptive)
       return;
     if (dim == 1)
-      throw InputError(
-        "Mesh refinement/Adaptive",
-        "adaptive refinement needs a 2D or 3D run (Dimension 2 or 3); a 1D "
-        "run resolves the layers with Stack/<layer>/Minimum cells, "
-        "Stack/Maximum cell height and Mesh refinement/Global refinements.");
+      return; // ignored in 1D: nothing varies across the layers
     if (mechanics)
       throw InputError(
         "Mesh refinement/Adaptive",

@@ -57,9 +57,6 @@ cases = [
     ("empty_file", "", [], "empty"),
     ("poisson_ratio", example + "subsection Materials\n subsection Al\n"
      "  set Poisson's ratio = 0.7\n end\nend\n", [], "Poisson's ratio"),
-    ("adaptive_1d", example + "subsection Mesh refinement\n"
-     "  set Adaptive = true\nend\nsubsection Mechanics\n"
-     "  set Enabled = false\nend\n", [], "Mesh refinement/Adaptive"),
     ("adaptive_with_mechanics", example + "subsection Mesh refinement\n"
      "  set Adaptive = true\nend\n", ["--dim", "2"],
      "Mesh refinement/Adaptive"),
