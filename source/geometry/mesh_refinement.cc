@@ -157,8 +157,7 @@ namespace anodeless
                     ++flagged;
                   }
               }
-      return Utilities::MPI::sum(flagged,
-                                 distributed(triangulation).get_communicator());
+      return Utilities::MPI::sum(flagged, triangulation.get_communicator());
     }
 
     template <int dim>
@@ -254,10 +253,7 @@ namespace anodeless
                 hanging +=
                   cell->neighbor(f)->material_id() != cell->material_id();
             }
-    return Utilities::MPI::sum(hanging,
-                               distributed(const_cast<Triangulation<dim> &>(
-                                             triangulation))
-                                 .get_communicator()) == 0;
+    return Utilities::MPI::sum(hanging, triangulation.get_communicator()) == 0;
   }
 
   template <int dim>
