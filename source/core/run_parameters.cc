@@ -7,6 +7,7 @@
 #include <anodeless/geometry/conducting_spots.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 namespace anodeless
@@ -61,6 +62,30 @@ namespace anodeless
   {
     stack.check(dimension);
     refinement.check(dimension, mechanics.enabled);
+    if (refinement.global_refinements > 0)
+      {
+        // The uniformly refined mesh must fit the cell limit: a refinement
+        // multiplies the cells by 2^dim.
+        double cells = 0;
+        for (const auto &layer : LayerStack(stack).layers())
+          cells += layer.cell_heights.size();
+        if (dimension >= 2)
+          cells *= stack.lateral_cells;
+        if (dimension == 3)
+          cells *= stack.depth_cells;
+        cells *= std::pow(2.0, dimension * refinement.global_refinements);
+        if (cells > refinement.maximum_cells)
+          throw InputError(
+            "Mesh refinement/Global refinements",
+            std::to_string(refinement.global_refinements) +
+              " uniform refinements of the " + std::to_string(dimension) +
+              "D layer mesh give " +
+              std::to_string(static_cast<unsigned long long>(cells)) +
+              " cells, more than 'Mesh refinement/Maximum cells' = " +
+              std::to_string(refinement.maximum_cells) +
+              ". Use fewer refinements, or raise the limit if the machine "
+              "has the memory for them.");
+      }
     for (const auto role : all_layer_roles)
       materials.get(stack.layers[static_cast<unsigned int>(role)].material);
     electrochemistry.check(dimension);

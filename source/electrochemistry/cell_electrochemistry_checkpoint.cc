@@ -12,28 +12,6 @@ namespace anodeless
 {
   using namespace dealii;
 
-  namespace
-  {
-    /// The per-point arrays of a cell, in the order of the record. Arrays
-    /// that are not in use (the mechanics' factors without mechanics) are
-    /// empty as a whole.
-    template <class Impl>
-    std::vector<std::vector<std::vector<double>> *>
-    cell_arrays(Impl &d)
-    {
-      return {&d.cell_state,
-              &d.face_state,
-              &d.reaction_guess,
-              &d.reaction_rate,
-              &d.ionic_factor,
-              &d.electronic_factor,
-              &d.contact_factor,
-              &d.film_pressure,
-              &d.released,
-              &d.surface_fraction};
-    }
-  } // namespace
-
   template <int dim>
   void
   CellElectrochemistry<dim>::save_state(
@@ -49,8 +27,9 @@ namespace anodeless
           CellRecord record(values);
           record.put(cell_unknowns(cell, d.ghosted));
           const unsigned int c = cell->active_cell_index();
-          for (const auto *array : cell_arrays(d))
-            record.put(array->empty() ? std::vector<double>() : (*array)[c]);
+          for (const auto &array : d.record_arrays())
+            record.put(array.values->empty() ? std::vector<double>() :
+                                               (*array.values)[c]);
         }
     std::vector<double> &global = cells["global"];
     global                      = {d.soft_short,
@@ -75,9 +54,10 @@ namespace anodeless
           CellRecord record(record_of(cells, cell, "electrochemical"));
           set_cell_unknowns(cell, record.take(), d.owned_dofs, d.committed);
           const unsigned int c = cell->active_cell_index();
-          for (auto *array : cell_arrays(d))
+          for (const auto &entry : d.record_arrays())
             {
-              auto values = record.take();
+              auto *array  = entry.values;
+              auto  values = record.take();
               if (array->empty() && !values.empty())
                 array->resize(n_cells);
               if (!array->empty())

@@ -182,6 +182,31 @@ namespace anodeless
     double trial_current = 0;
     double trial_voltage = 0;
 
+    /// A per-point array of the cells' records (checkpoints, refinement).
+    struct RecordArray
+    {
+      std::vector<std::vector<double>> *values;
+      bool on_top_face; ///< per point of the top face, else per cell point
+    };
+
+    /// The per-point arrays of a cell's record, in its order. Arrays that
+    /// are not in use (the mechanics' factors without mechanics) are empty
+    /// as a whole.
+    std::vector<RecordArray>
+    record_arrays()
+    {
+      return {{&cell_state, false},
+              {&face_state, true},
+              {&reaction_guess, false},
+              {&reaction_rate, false},
+              {&ionic_factor, false},
+              {&electronic_factor, false},
+              {&contact_factor, false},
+              {&film_pressure, true},
+              {&released, false},
+              {&surface_fraction, false}};
+    }
+
     // Setup
     void
     assign_fe_indices();

@@ -16,12 +16,6 @@ namespace anodeless
 
   namespace
   {
-    /// Whether each array of a record (after the unknowns, in the order of
-    /// save_state) holds values per cell quadrature point (true) or per
-    /// point of the top face (false).
-    constexpr std::array<bool, 10> per_cell_point = {
-      {true, false, true, true, true, true, true, false, true, true}};
-
     /// Q1 shape function v at unit point p (vertices in lexicographic
     /// order: bit d of v is the d-th coordinate) and its derivative in d.
     template <int dim>
@@ -242,9 +236,10 @@ namespace anodeless
     // each integral (Li in the particles and the carbon, films, dead Li,
     // SEI) exactly and every value within its bounds. The top face's state
     // goes to the children on it.
-    for (const bool cell_points : per_cell_point)
+    for (const auto &array : impl->record_arrays())
       {
-        const auto values = in.take();
+        const bool cell_points = !array.on_top_face;
+        const auto values      = in.take();
         for (unsigned int c = 0; c < children; ++c)
           if (values.empty() || (!cell_points && !(c & top_bit)))
             out[c].put(std::vector<double>());
@@ -283,9 +278,9 @@ namespace anodeless
       values[i] = unknowns[fe.system_to_component_index(i).second][i];
     out.put(values);
 
-    for (unsigned int a = 0; a < per_cell_point.size(); ++a)
+    for (const auto &array : impl->record_arrays())
       {
-        const unsigned int  n = per_cell_point[a] ? nq : nq_face;
+        const unsigned int  n = array.on_top_face ? nq_face : nq;
         std::vector<double> sum;
         unsigned int        parts = 0;
         for (auto &r : in)
@@ -303,7 +298,7 @@ namespace anodeless
           v /= parts;
         // A face point carries a film gate: open if it was open on any
         // child (the film, if any, is spread over the parent's face).
-        if (a == 1 && !sum.empty())
+        if (array.values == &d.face_state && !sum.empty())
           sum[face_slot::nucleated] = sum[face_slot::nucleated] > 0 ? 1 : 0;
         out.put(sum.empty() ? sum : repeat(sum, n));
       }

@@ -38,7 +38,8 @@ namespace anodeless
     prm.add_parameter("Maximum cells",
                       maximum_cells,
                       "Upper limit of the number of active cells (over all "
-                      "ranks) after an adaptation.",
+                      "ranks) after the global refinements and after each "
+                      "adaptation.",
                       Patterns::Integer(1, 2000000000));
     prm.add_parameter("Refine fraction",
                       refine_fraction,

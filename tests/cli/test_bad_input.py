@@ -60,6 +60,9 @@ cases = [
     ("adaptive_with_mechanics", example + "subsection Mesh refinement\n"
      "  set Adaptive = true\nend\n", ["--dim", "2"],
      "Mesh refinement/Adaptive"),
+    ("too_many_global_refinements", example + "subsection Mesh refinement\n"
+     "  set Global refinements = 8\nend\n", ["--dim", "3"],
+     "Mesh refinement/Global refinements"),
     ("adaptive_level_below_global", example + "subsection Mesh refinement\n"
      "  set Adaptive = true\n  set Global refinements = 2\n"
      "  set Maximum level = 1\nend\nsubsection Mechanics\n"

@@ -1,3 +1,4 @@
+// The refinement indicator vanishes where a layer's potential is linear.
 // Adaptive refinement carries the electrochemical state over: the Li in
 // every host (particles, carbon, films, dead Li, SEI) is conserved across a
 // refinement and a coarsening to 1e-10, refining and coarsening back
@@ -171,6 +172,70 @@ end
           "the charge moved Li out of the cathode");
   }
 
+  /// Largest indicator over the owned cells of one role (or of all).
+  double
+  largest_indicator(const CellFixture<2>     &fixture,
+                    const std::vector<float> &indicators,
+                    const LayerRole          *role)
+  {
+    double largest = 0;
+    for (const auto &c : fixture.mesh.triangulation->active_cell_iterators())
+      if (c->is_locally_owned() &&
+          (role == nullptr || role_of_material_id(c->material_id()) == *role))
+        largest = std::max<double>(largest, indicators[c->active_cell_index()]);
+    return dealii::Utilities::MPI::max(largest, MPI_COMM_WORLD);
+  }
+
+  // In a laterally uniform cell without reactions in a layer, the layer's
+  // potential is linear through the thickness: the jumps of its current
+  // density between cells vanish, on a conforming mesh and across the
+  // hanging faces of a refined one, while the reacting cathode has them.
+  void
+  refinement_indicator_linear_fields()
+  {
+    CellFixture<2> fixture(example_2d + R"(
+subsection Stack
+  subsection Halide layer
+    set Thickness = 0
+  end
+end
+)");
+    auto          &cell      = *fixture.cell;
+    auto          &tria      = *fixture.mesh.triangulation;
+    const double   current   = -cell.one_c_current_density();
+    const auto     separator = LayerRole::separator;
+    for (unsigned int round = 0; round < 2; ++round)
+      {
+        const auto r = cell.solve_step(10.0, Control::current, current);
+        check(r.converged, "charge step converged: " + r.failure);
+        cell.commit();
+        const auto   indicators = cell.refinement_indicators();
+        const double all  = largest_indicator(fixture, indicators, nullptr);
+        const double flat = largest_indicator(fixture, indicators, &separator);
+        log() << "mesh " << round << ": largest indicator " << all
+              << ", in the separator " << flat << "\n";
+        check(all > 0, "the reacting layers have current-density jumps");
+        check(flat <= 1e-9 * all,
+              "indicator in the separator (linear phi_e) " + describe(flat) +
+                " against " + describe(all) + " elsewhere");
+
+        // Refine the lower half of the separator, whole rows so that the
+        // cell stays laterally uniform: hanging faces inside the layer.
+        // (Refining its left half instead resolves the reactions better
+        // on the left, and the separator's current is then no longer
+        // uniform: its indicator rises to 0.13 of the cathode's.)
+        const auto &layer = fixture.stack.layer(separator);
+        for (const auto &c : tria.active_cell_iterators())
+          if (c->is_locally_owned() &&
+              role_of_material_id(c->material_id()) == separator &&
+              c->center()[1] < 0.5 * (layer.y_bottom + layer.y_top))
+            c->set_refine_flag();
+        execute_refinement(tria, cell);
+      }
+  }
+
   Registrar
     r("adaptive_refinement_conserves_li", adaptive_refinement_conserves_li);
+  Registrar r2("refinement_indicator_linear_fields",
+               refinement_indicator_linear_fields);
 } // namespace
