@@ -677,8 +677,14 @@ namespace anodeless
         const double V   = electrochemistry->voltage();
         const double dV  = std::abs(V - previous_voltage);
         previous_voltage = V;
-        const double factor =
+        // The factor is taken from a ladder of sixteenth octaves, so that
+        // round-off in V (another partition sums in another order) does
+        // not move the time grid: otherwise a run resumed on another rank
+        // count samples a fast transient at times shifted by round-off.
+        const double wanted =
           dV > 0 ? std::clamp(ts.voltage_change_per_step / dV, 0.5, 2.0) : 2.0;
+        const double factor =
+          std::exp2(std::floor(16 * std::log2(wanted)) / 16);
         dt       = std::min(dt * factor, ts.maximum_time_step);
         g_old    = events();
         g_old[2] = electrochemistry->nucleation_margin(true);

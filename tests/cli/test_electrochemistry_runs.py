@@ -232,6 +232,10 @@ elif case == "mechanics_ranks":
     film = series[1]["Li film pressure [MPa]"].max()
     checker.check(film > 0, f"the film carries the stack pressure: {film} MPa")
 elif case == "cc_cv":
+    # The first current of the hold differs from the charge's by a lag of
+    # the implicit (backward Euler) time step, in proportion to the last
+    # step of the charge: 0.7 % after a 55 s step, 2 % after 170 s
+    # (measured). Steps of at most 60 s keep that under the 2 % checked.
     voltage_tolerance, current_tolerance = 1e-4, 1e-3
     text = set_parameters(shipped("patent_example"), {
         "Protocol/First cycle steps":
@@ -239,7 +243,8 @@ elif case == "cc_cv":
             "Rest for 30 min; Discharge at 0.1C until 3.0 V",
         "Protocol/Number of cycles": 1, "Output/Field output interval": 0,
         "Protocol/Time stepping/Voltage cut-off tolerance": voltage_tolerance,
-        "Protocol/Time stepping/Current cut-off tolerance": current_tolerance})
+        "Protocol/Time stepping/Current cut-off tolerance": current_tolerance,
+        "Protocol/Time stepping/Maximum time step": 60})
     summary, series = simulate("cc_cv_1d", text)
     one_c = summary["1C current density [A/m2]"]
     steps = [series[series["step"] == k] for k in (1, 2, 3, 4)]
