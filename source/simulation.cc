@@ -169,7 +169,11 @@ namespace anodeless
     solver["mechanics wall time [s]"] = statistics.mechanics_wall;
     solver["mechanics linear iterations"] =
       statistics.mechanics_linear_iterations;
-    run_summary["solver statistics"] = solver;
+    solver["coupling passes"]         = statistics.coupling_passes;
+    solver["unsettled couplings"]     = statistics.unsettled_couplings;
+    solver["largest coupling change"] = statistics.largest_coupling_change;
+    solver["coupling wall time [s]"]  = statistics.coupling_wall;
+    run_summary["solver statistics"]  = solver;
     write_summary();
     pcout << "\nrun completed: " << time_step_number << " time steps, "
           << statistics.newton_iterations << " Newton iterations, " << wall
@@ -335,18 +339,24 @@ namespace anodeless
     if (mechanics)
       {
         const auto start = std::chrono::steady_clock::now();
-        mechanics->step(dt,
-                        electrochemistry->cathode_li_fraction(),
-                        electrochemistry->carbon_filling(),
-                        films_before_step,
-                        films);
+        // The coupling iteration's last pass may have taken the mechanics
+        // over this very step already (the same fields).
+        const bool taken = !mechanics_start.empty();
+        if (!taken)
+          mechanics->step(dt,
+                          electrochemistry->cathode_li_fraction(),
+                          electrochemistry->carbon_filling(),
+                          films_before_step,
+                          films);
+        mechanics_start.clear();
         electrochemistry->apply_mechanics(mechanics->coupling());
         statistics.mechanics_wall += std::chrono::duration<double>(
                                        std::chrono::steady_clock::now() - start)
                                        .count();
         ++statistics.mechanics_steps;
-        statistics.mechanics_linear_iterations +=
-          mechanics->last_linear_iterations();
+        if (!taken)
+          statistics.mechanics_linear_iterations +=
+            mechanics->last_linear_iterations();
       }
     films_before_step = films;
   }
@@ -575,12 +585,19 @@ namespace anodeless
       {
         if (step.has_duration)
           dt = std::min(dt, step.duration - t);
+        const bool iterated =
+          mechanics && parameters.mechanics.coupling_iterations > 1;
+        // A retried step starts again from the coupling of the step's start.
+        if (iterated)
+          electrochemistry->apply_mechanics(mechanics->coupling());
         const auto start  = std::chrono::steady_clock::now();
         auto       result = electrochemistry->solve_step(dt, control, value);
         statistics.electrochemistry_wall +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                         start)
             .count();
+        if (iterated && result.converged)
+          iterate_coupling(dt, control, value, result);
         if (forced_failure > 0 && time_step_number + 1 >= forced_failure)
           {
             result.converged = false;
@@ -593,6 +610,7 @@ namespace anodeless
         if (!result.converged)
           {
             electrochemistry->reject();
+            restore_mechanics();
             ++statistics.rejected_steps;
             ++cuts;
             dt *= 0.25;
@@ -622,6 +640,7 @@ namespace anodeless
         if (shrink < 1 && dt * shrink >= ts.minimum_time_step && retries < 50)
           {
             dt *= std::max(shrink, 1e-3);
+            restore_mechanics();
             ++retries;
             ++statistics.rejected_steps;
             continue;

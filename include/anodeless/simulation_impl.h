@@ -17,6 +17,7 @@
 #include <array>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +120,23 @@ namespace anodeless
     void
     advance_mechanics(double dt);
 
+    /// With Mechanics/Coupling iterations > 1: solve the electrochemistry
+    /// of the time step just solved again with the mechanics of the step's
+    /// own end, until the coupling fields settle. If they settle, the
+    /// mechanics is left at the step's end (advance_mechanics then only
+    /// hands it on) and its start kept in mechanics_start; otherwise it is
+    /// left at the start. 'result' gathers the passes' iterations.
+    void
+    iterate_coupling(double                                          dt,
+                     typename CellElectrochemistry<dim>::Control     control,
+                     double                                          value,
+                     typename CellElectrochemistry<dim>::StepResult &result);
+
+    /// A rejected time step: return a mechanics the coupling iteration
+    /// took over the step to the step's start.
+    void
+    restore_mechanics();
+
     /// Adapt the mesh to the committed state (Mesh refinement/Adaptive),
     /// carrying every state over.
     void
@@ -169,6 +187,9 @@ namespace anodeless
     std::unique_ptr<CellElectrochemistry<dim>> electrochemistry;
     std::unique_ptr<CellMechanics<dim>>        mechanics;
     std::vector<std::vector<double>>           films_before_step;
+    /// The mechanics at the start of a time step it was already taken over
+    /// by the coupling iteration (empty otherwise).
+    std::map<std::string, std::vector<double>> mechanics_start;
     ShortCircuitMargins                        margins;
     std::array<double, ShortCircuitMargins::n> cycle_smallest_margin{
       {1, 1, 1, 1, 1}};
@@ -195,7 +216,14 @@ namespace anodeless
       unsigned int mechanics_steps       = 0;
       unsigned int mechanics_linear_iterations = 0;
       unsigned int mesh_adaptations            = 0;
-      double       adaptation_wall             = 0; ///< s adapting the mesh
+      /// Electrochemistry solves repeated by the coupling iteration, steps
+      /// whose passes ran out before it settled, and the largest change of
+      /// the coupling fields left at the end of a step.
+      unsigned int coupling_passes         = 0;
+      unsigned int unsettled_couplings     = 0;
+      double       largest_coupling_change = 0;
+      double       coupling_wall           = 0; ///< s in the repeated passes
+      double       adaptation_wall         = 0; ///< s adapting the mesh
     } statistics;
     std::vector<double> cycle_discharge; ///< mAh/g per cycle
 

@@ -457,16 +457,17 @@ namespace anodeless
 
   template <int dim>
   std::vector<std::vector<double>>
-  CellElectrochemistry<dim>::cathode_li_fraction() const
+  CellElectrochemistry<dim>::cathode_li_fraction(const bool trial) const
   {
-    const Impl                      &d = *impl;
-    const auto                      &c = d.echem.cathode;
+    const Impl &d      = *impl;
+    const auto &states = trial ? d.cell_state_trial : d.cell_state;
+    const auto &c      = d.echem.cathode;
     std::vector<std::vector<double>> x(d.cell_state.size());
     for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
       if (cell->is_locally_owned() &&
           role_of_material_id(cell->material_id()) == LayerRole::cathode)
         {
-          const auto &state = d.cell_state[cell->active_cell_index()];
+          const auto &state = states[cell->active_cell_index()];
           for (unsigned int q = 0; q * c.shells < state.size(); ++q)
             x[cell->active_cell_index()].push_back(
               d.cathode->particle().mean(&state[q * c.shells]) /
@@ -477,15 +478,16 @@ namespace anodeless
 
   template <int dim>
   std::vector<std::vector<double>>
-  CellElectrochemistry<dim>::carbon_filling() const
+  CellElectrochemistry<dim>::carbon_filling(const bool trial) const
   {
-    const Impl                      &d = *impl;
+    const Impl &d      = *impl;
+    const auto &states = trial ? d.cell_state_trial : d.cell_state;
     std::vector<std::vector<double>> theta(d.cell_state.size());
     for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
       if (cell->is_locally_owned() &&
           role_of_material_id(cell->material_id()) == LayerRole::carbon_layer)
         {
-          const auto &state = d.cell_state[cell->active_cell_index()];
+          const auto &state = states[cell->active_cell_index()];
           for (unsigned int q = 0; q * carbon_slot::size < state.size(); ++q)
             theta[cell->active_cell_index()].push_back(
               state[q * carbon_slot::size + carbon_slot::filling]);
@@ -495,14 +497,14 @@ namespace anodeless
 
   template <int dim>
   std::vector<std::vector<double>>
-  CellElectrochemistry<dim>::film_thickness() const
+  CellElectrochemistry<dim>::film_thickness(const bool trial) const
   {
-    const Impl                      &d = *impl;
-    std::vector<std::vector<double>> h(d.face_state.size());
-    for (unsigned int c = 0; c < d.face_state.size(); ++c)
-      for (unsigned int q = 0; q * face_slot::size < d.face_state[c].size();
-           ++q)
-        h[c].push_back(d.face_state[c][q * face_slot::size + face_slot::film]);
+    const Impl &d      = *impl;
+    const auto &states = trial ? d.face_state_trial : d.face_state;
+    std::vector<std::vector<double>> h(states.size());
+    for (unsigned int c = 0; c < states.size(); ++c)
+      for (unsigned int q = 0; q * face_slot::size < states[c].size(); ++q)
+        h[c].push_back(states[c][q * face_slot::size + face_slot::film]);
     return h;
   }
 

@@ -231,6 +231,66 @@ elif case == "mechanics_ranks":
               f"largest relative difference 1 vs 2 ranks {difference:.2e}")
     film = series[1]["Li film pressure [MPa]"].max()
     checker.check(film > 0, f"the film carries the stack pressure: {film} MPa")
+elif case == "coupling":
+    # The stagger's splitting error: one pass per step lets the
+    # electrochemistry of a step see the mechanics of the step before. It
+    # matters where the NCM contracts (Li fraction below 0.6), the cathode
+    # goes into tension and its contact factor falls within the charge.
+    # With fixed steps the one-pass voltage differs from the iterated one
+    # in proportion to the step (first order; measured 4.4 mV at 40 s,
+    # 2.2 mV at 20 s), and the iteration settles every step.
+    def fixed_steps(dt, passes, tolerance="1e-10"):
+        return set_parameters(
+            with_protocol(shipped("patent_example"), "Charge at 1C for 50 min"),
+            {"Protocol/Time stepping/Initial time step": dt,
+             "Protocol/Time stepping/Maximum time step": dt,
+             # steps never grow or shrink: the same times in every run
+             "Protocol/Time stepping/Voltage change per step": 1,
+             "Mechanics/Coupling iterations": passes,
+             "Mechanics/Coupling tolerance": tolerance})
+    gap = {}
+    for dt in (40, 20):
+        _, one = simulate(f"one_pass_{dt}", fixed_steps(dt, 1))
+        summary, iterated = simulate(f"iterated_{dt}", fixed_steps(dt, 20))
+        statistics = summary["solver statistics"]
+        checker.check(len(one) == len(iterated),
+                      f"dt {dt}: {len(one)} and {len(iterated)} rows")
+        checker.check(statistics["unsettled couplings"] == 0 and
+                      statistics["largest coupling change"] <= 1e-10,
+                      f"dt {dt}: {statistics['unsettled couplings']} steps "
+                      f"unsettled, change left "
+                      f"{statistics['largest coupling change']}")
+        checker.check(statistics["coupling passes"] > 0,
+                      f"dt {dt}: no step was solved again")
+        if len(one) == len(iterated):
+            gap[dt] = np.abs(one["voltage [V]"] - iterated["voltage [V]"]).max()
+    if len(gap) == 2:
+        order = np.log2(gap[40] / gap[20])
+        checker.check(gap[40] > 1e-3,
+                      f"one pass against iterated: {gap[40]} V at 40 s steps")
+        checker.check(0.8 < order < 1.2,
+                      f"splitting error of one pass: order {order:.3f}")
+        print(f"largest voltage difference one pass - iterated: "
+              f"{gap[40] * 1e3:.3f} mV (40 s), {gap[20] * 1e3:.3f} mV (20 s), "
+              f"order {order:.3f}")
+    # The iteration's reductions on 2 ranks: the same steps and values.
+    text = set_parameters(
+        with_protocol(shipped("patent_example"), "Charge at 1C for 50 min"),
+        {"Stack/Lateral width": "4e-6", "Stack/Lateral cells": 4,
+         "Mechanics/Coupling iterations": 4,
+         "Mechanics/Coupling tolerance": "1e-6"})
+    series = {}
+    for ranks in (1, 2):
+        summary, series[ranks] = simulate(f"coupling_2d_np{ranks}", text,
+                                          ranks=ranks, dim=2)
+    a, b = series[1], series[2]
+    checker.check(len(a) == len(b), f"2D: {len(a)} and {len(b)} rows")
+    if len(a) == len(b):
+        worst = max(np.abs(a[c] - b[c]).max() / np.abs(a[c]).max()
+                    for c in ("voltage [V]", "stack pressure [MPa]"))
+        checker.check(worst < 1e-8, f"2D, 1 against 2 ranks: {worst}")
+        print(f"2D with coupling iterations, 1 against 2 ranks: {worst:.2e}; "
+              f"passes {summary['solver statistics']['coupling passes']}")
 elif case == "cc_cv":
     # The first current of the hold differs from the charge's by a lag of
     # the implicit (backward Euler) time step, in proportion to the last
@@ -276,8 +336,14 @@ elif case == "cc_cv":
                   f"current jumps at CC -> CV: {cc} -> {first} A/m2")
     rise = np.max(np.diff(hold[current].to_numpy()))
     checker.check(rise <= 1e-9 * cc, f"hold current rises by {rise} A/m2")
-    checker.check(hold[current].max() <= cc * (1 + 1e-9),
-                  f"hold current peaks at {hold[current].max()} above CC {cc}")
+    # A charge that ended above the hold voltage (within the tolerance)
+    # hands over to a hold that needs less current: no peak above the CC
+    # current. One that ended below it needs a little more (measured 1.2e-4
+    # relative for 18 uV): then only the 2 % continuity above applies.
+    if charge[voltage].iloc[-1] >= 4.25:
+        checker.check(hold[current].max() <= cc * (1 + 1e-9),
+                      f"hold current peaks at {hold[current].max()} above "
+                      f"CC {cc}")
     last = hold[current].iloc[-1]
     checker.check(abs(last - 0.05 * one_c) <= current_tolerance * 0.05 * one_c,
                   f"hold ends at {last} A/m2, cut-off {0.05 * one_c} "

@@ -172,19 +172,20 @@ namespace anodeless
     potential_drop(LayerRole role, unsigned int component) const;
 
     /// NCM Li fraction (particle mean) by active cell index and quadrature
-    /// point (empty outside the cathode), committed state.
+    /// point (empty outside the cathode), committed state (or the trial
+    /// state of the step being solved).
     std::vector<std::vector<double>>
-    cathode_li_fraction() const;
+    cathode_li_fraction(bool trial = false) const;
 
     /// Carbon filling by cell and quadrature point (empty outside the
-    /// carbon layer), committed state.
+    /// carbon layer), committed state (or trial).
     std::vector<std::vector<double>>
-    carbon_filling() const;
+    carbon_filling(bool trial = false) const;
 
     /// Li film thickness [m] by lower cell of a plating interface and face
-    /// quadrature point, committed state.
+    /// quadrature point, committed state (or trial).
     std::vector<std::vector<double>>
-    film_thickness() const;
+    film_thickness(bool trial = false) const;
 
     /// Take the state of the mechanics into account from the next step on:
     /// conductivities and contact after pressing, pressure on the films.

@@ -66,6 +66,11 @@ namespace anodeless
     // Solver
     std::string linear_solver = "auto";
 
+    // Coupling to the electrochemistry: passes per time step and the change
+    // of the coupling fields that ends them.
+    unsigned int coupling_iterations = 4;
+    double       coupling_tolerance  = 1e-4;
+
     void
     declare(dealii::ParameterHandler &prm);
 
