@@ -169,6 +169,7 @@ namespace anodeless
     solver["mechanics wall time [s]"] = statistics.mechanics_wall;
     solver["mechanics linear iterations"] =
       statistics.mechanics_linear_iterations;
+    solver["preconditioner set-ups"]  = statistics.preconditioner_set_ups;
     solver["coupling passes"]         = statistics.coupling_passes;
     solver["unsettled couplings"]     = statistics.unsettled_couplings;
     solver["largest coupling change"] = statistics.largest_coupling_change;
@@ -607,6 +608,7 @@ namespace anodeless
           }
         statistics.newton_iterations += result.newton_iterations;
         statistics.linear_iterations += result.linear_iterations;
+        statistics.preconditioner_set_ups += result.preconditioner_set_ups;
         if (!result.converged)
           {
             electrochemistry->reject();

@@ -107,6 +107,7 @@ namespace anodeless
         result.newton_iterations += again.newton_iterations;
         result.linear_iterations += again.linear_iterations;
         result.linear_solve_time += again.linear_solve_time;
+        result.preconditioner_set_ups += again.preconditioner_set_ups;
         result.residual = again.residual;
         if (!again.converged)
           {

@@ -208,12 +208,13 @@ namespace anodeless
     Tally        step_tally, cycle_tally;
     struct
     {
-      unsigned int rejected_steps        = 0;
-      unsigned int newton_iterations     = 0;
-      unsigned int linear_iterations     = 0;
-      double       electrochemistry_wall = 0; ///< s in solve_step
-      double       mechanics_wall        = 0; ///< s in the mechanics' steps
-      unsigned int mechanics_steps       = 0;
+      unsigned int rejected_steps         = 0;
+      unsigned int newton_iterations      = 0;
+      unsigned int linear_iterations      = 0;
+      unsigned int preconditioner_set_ups = 0;
+      double       electrochemistry_wall  = 0; ///< s in solve_step
+      double       mechanics_wall         = 0; ///< s in the mechanics' steps
+      unsigned int mechanics_steps        = 0;
       unsigned int mechanics_linear_iterations = 0;
       unsigned int mesh_adaptations            = 0;
       /// Electrochemistry solves repeated by the coupling iteration, steps

@@ -81,6 +81,12 @@ namespace anodeless
                      (solver.linear_solver == "auto" &&
                       d.dof_handler.n_dofs() <= solver.direct_solver_limit);
     options.tolerance = solver.linear_tolerance;
+    // The Newton iterations of a step share one multigrid set-up: their
+    // Jacobians differ little. A new step (other dt, control or mesh) sets
+    // up anew.
+    PreconditionerCache preconditioner;
+    if (solver.reuse_preconditioner)
+      options.reuse = &preconditioner;
 
     LA::MPI::Vector residual(d.owned_dofs, d.comm);
     LA::MPI::Vector update(d.owned_dofs, d.comm);
@@ -194,6 +200,10 @@ namespace anodeless
             last_update = step * update.linfty_norm();
           }
         // States and observables of the converged step.
+        result.preconditioner_set_ups =
+          options.direct           ? 0 :
+          options.reuse != nullptr ? preconditioner.set_ups :
+                                     result.newton_iterations;
         d.ghosted = d.solution;
         d.assemble(control, current, false, true, residual);
         d.trial_voltage = d.evaluate_voltage();

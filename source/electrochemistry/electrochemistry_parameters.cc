@@ -388,6 +388,13 @@ namespace anodeless
                       "Relative residual reduction of the iterative linear "
                       "solver.",
                       Patterns::Double(1e-16, 1e-2));
+    prm.add_parameter("Reuse preconditioner",
+                      reuse_preconditioner,
+                      "Iterative solver: the Newton iterations of a time "
+                      "step share the algebraic multigrid set up at the "
+                      "first (their Jacobians differ little); a solve that "
+                      "fails with it is repeated with a new set-up.",
+                      Patterns::Bool());
     prm.leave_subsection();
   }
 

@@ -19,6 +19,28 @@ namespace anodeless
 {
   using namespace dealii;
 
+  struct PreconditionerCache::Impl
+  {
+#ifndef ANODELESS_USE_TRILINOS
+    std::unique_ptr<PETScWrappers::PreconditionBoomerAMG> amg;
+#endif
+  };
+
+  PreconditionerCache::PreconditionerCache()
+    : impl(std::make_unique<Impl>())
+  {
+  }
+
+  PreconditionerCache::~PreconditionerCache() = default;
+
+  void
+  PreconditionerCache::clear()
+  {
+#ifndef ANODELESS_USE_TRILINOS
+    impl->amg.reset();
+#endif
+  }
+
   unsigned int
   solve_spd(const LA::MPI::SparseMatrix &matrix,
             LA::MPI::Vector             &solution,
@@ -96,11 +118,40 @@ namespace anodeless
             solver.solve(matrix, solution, rhs);
             return 0;
           }
-        PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
-        data.symmetric_operator = true;
-        PETScWrappers::PreconditionBoomerAMG amg(matrix, data);
-        PETScWrappers::SolverCG              solver(control, comm);
-        solver.solve(matrix, solution, rhs, amg);
+        PreconditionerCache *cache  = options.reuse;
+        const bool           reused = cache != nullptr && cache->impl->amg;
+        std::unique_ptr<PETScWrappers::PreconditionBoomerAMG> own;
+        if (!reused)
+          {
+            PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
+            data.symmetric_operator = true;
+            own = std::make_unique<PETScWrappers::PreconditionBoomerAMG>(matrix,
+                                                                         data);
+            // Keep the set-up when the matrix's values change: PETSc would
+            // otherwise set it up again at the next solve.
+            PCSetReusePreconditioner(own->get_pc(), PETSC_TRUE);
+            if (cache != nullptr)
+              ++cache->set_ups;
+          }
+        else
+          ++cache->reused;
+        const auto &amg = reused ? *cache->impl->amg : *own;
+        try
+          {
+            PETScWrappers::SolverCG solver(control, comm);
+            solver.solve(matrix, solution, rhs, amg);
+          }
+        catch (...)
+          {
+            if (!reused)
+              throw;
+            // The kept set-up no longer fits the matrix: set up anew.
+            cache->clear();
+            solution = 0;
+            return solve_spd(matrix, solution, rhs, options);
+          }
+        if (cache != nullptr && !reused)
+          cache->impl->amg = std::move(own);
 #endif
       }
     catch (const SolverControl::NoConvergence &e)

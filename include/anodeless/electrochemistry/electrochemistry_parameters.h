@@ -114,6 +114,7 @@ namespace anodeless
     std::string  linear_solver         = "auto";
     unsigned int direct_solver_limit   = 100000;
     double       linear_tolerance      = 1e-12;
+    bool         reuse_preconditioner  = true;
 
     void
     declare(dealii::ParameterHandler &prm);

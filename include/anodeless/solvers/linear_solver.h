@@ -2,16 +2,41 @@
 
 #include <anodeless/solvers/linear_algebra.h>
 
+#include <memory>
 #include <string>
 
 namespace anodeless
 {
+  /**
+   * An algebraic multigrid set up on an earlier matrix, kept to precondition
+   * later solves whose matrix changed little (the Newton iterations of one
+   * time step), so that the set-up is paid once.
+   */
+  class PreconditionerCache
+  {
+  public:
+    PreconditionerCache();
+    ~PreconditionerCache();
+    /// Forget the kept set-up: the next solve sets one up anew.
+    void
+    clear();
+    /// Solves preconditioned by a kept set-up, and set-ups made.
+    unsigned int reused = 0, set_ups = 0;
+
+    struct Impl;
+    std::unique_ptr<Impl> impl;
+  };
+
   /// How to solve a symmetric positive definite system.
   struct LinearSolverOptions
   {
     bool         direct    = true;  ///< sparse direct (MUMPS / Amesos)
     double       tolerance = 1e-12; ///< relative residual, iterative solver
     unsigned int max_iterations = 2000;
+    /// Iterative solver: keep the multigrid set-up here and use it for the
+    /// next solves until cleared (PETSc's BoomerAMG; ignored with Trilinos).
+    /// A solve that fails with a kept set-up is repeated with a new one.
+    PreconditionerCache *reuse = nullptr;
   };
 
   /// Solve A x = b; returns the number of iterations (0 for a direct
