@@ -133,8 +133,6 @@ namespace anodeless
             if (cache != nullptr)
               ++cache->set_ups;
           }
-        else
-          ++cache->reused;
         const auto &amg = reused ? *cache->impl->amg : *own;
         try
           {

@@ -20,8 +20,8 @@ namespace anodeless
     /// Forget the kept set-up: the next solve sets one up anew.
     void
     clear();
-    /// Solves preconditioned by a kept set-up, and set-ups made.
-    unsigned int reused = 0, set_ups = 0;
+    /// Set-ups made through this cache.
+    unsigned int set_ups = 0;
 
     struct Impl;
     std::unique_ptr<Impl> impl;
