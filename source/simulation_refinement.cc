@@ -28,8 +28,11 @@ namespace anodeless
           return;
 
         const auto cells_before = tria.n_global_active_cells();
-        execute_refinement(tria, *electrochemistry);
+        execute_refinement(tria, *electrochemistry, mechanics.get());
         films_before_step = electrochemistry->film_thickness();
+        // The electrochemistry's coupling fields live on the cells.
+        if (mechanics)
+          electrochemistry->apply_mechanics(mechanics->coupling());
 
         ++statistics.mesh_adaptations;
         statistics.adaptation_wall +=

@@ -61,7 +61,7 @@ namespace anodeless
   RunParameters::check() const
   {
     stack.check(dimension);
-    refinement.check(dimension, mechanics.enabled);
+    refinement.check(dimension);
     if (refinement.global_refinements > 0)
       {
         // The uniformly refined mesh must fit the cell limit: a refinement

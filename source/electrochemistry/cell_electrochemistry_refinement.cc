@@ -5,10 +5,12 @@
 
 #include <anodeless/geometry/mesh_refinement.h>
 #include <anodeless/io/cell_record_io.h>
+#include <anodeless/mechanics/cell_mechanics.h>
 
 #include "cell_electrochemistry_impl.h"
 
 #include <cmath>
+#include <optional>
 
 namespace anodeless
 {
@@ -16,18 +18,6 @@ namespace anodeless
 
   namespace
   {
-    /// Q1 shape function v at unit point p (vertices in lexicographic
-    /// order: bit d of v is the d-th coordinate) and its derivative in d.
-    template <int dim>
-    double
-    q1_shape(const unsigned int v, const Point<dim> &p)
-    {
-      double value = 1;
-      for (unsigned int e = 0; e < dim; ++e)
-        value *= (v >> e) & 1 ? p[e] : 1 - p[e];
-      return value;
-    }
-
     template <int dim>
     double
     q1_derivative(const unsigned int v, const Point<dim> &p, unsigned int d)
@@ -39,28 +29,6 @@ namespace anodeless
       return value;
     }
 
-    /// Mean over the points of a per-point array (equal weights: the
-    /// tensor Gauss rules of the cells and faces).
-    std::vector<double>
-    point_mean(const std::vector<double> &values, const unsigned int n_points)
-    {
-      const unsigned int  stride = values.size() / n_points;
-      std::vector<double> mean(stride, 0.0);
-      for (unsigned int q = 0; q < n_points; ++q)
-        for (unsigned int k = 0; k < stride; ++k)
-          mean[k] += values[q * stride + k] / n_points;
-      return mean;
-    }
-
-    std::vector<double>
-    repeat(const std::vector<double> &mean, const unsigned int n_points)
-    {
-      std::vector<double> values;
-      values.reserve(mean.size() * n_points);
-      for (unsigned int q = 0; q < n_points; ++q)
-        values.insert(values.end(), mean.begin(), mean.end());
-      return values;
-    }
   } // namespace
 
   template <int dim>
@@ -214,23 +182,7 @@ namespace anodeless
     // Potentials: the parent's Q1 fields at the children's vertices.
     const auto unknowns = in.take();
     for (unsigned int c = 0; c < children; ++c)
-      {
-        std::vector<double> values(unknowns.size(), 0.0);
-        for (unsigned int i = 0; i < values.size(); ++i)
-          {
-            const auto [component, v] = fe.system_to_component_index(i);
-            Point<dim> p;
-            for (unsigned int e = 0; e < dim; ++e)
-              p[e] = 0.5 * (((c >> e) & 1) + ((v >> e) & 1));
-            for (unsigned int j = 0; j < unknowns.size(); ++j)
-              {
-                const auto [other, w] = fe.system_to_component_index(j);
-                if (other == component)
-                  values[i] += unknowns[j] * q1_shape<dim>(w, p);
-              }
-          }
-        out[c].put(values);
-      }
+      out[c].put(child_q1_unknowns(fe, unknowns, c));
 
     // Point states: every child point gets the parent's mean, which keeps
     // each integral (Li in the particles and the carbon, films, dead Li,
@@ -246,7 +198,7 @@ namespace anodeless
           else
             {
               const unsigned int n = cell_points ? nq : nq_face;
-              out[c].put(repeat(point_mean(values, n), n));
+              out[c].put(repeat_points(point_mean(values, n), n));
             }
       }
     return records;
@@ -273,10 +225,7 @@ namespace anodeless
     std::vector<std::vector<double>> unknowns;
     for (auto &r : in)
       unknowns.push_back(r.take());
-    std::vector<double> values(unknowns[0].size());
-    for (unsigned int i = 0; i < values.size(); ++i)
-      values[i] = unknowns[fe.system_to_component_index(i).second][i];
-    out.put(values);
+    out.put(parent_q1_unknowns(fe, unknowns));
 
     for (const auto &array : impl->record_arrays())
       {
@@ -300,7 +249,7 @@ namespace anodeless
         // child (the film, if any, is spread over the parent's face).
         if (array.values == &d.face_state && !sum.empty())
           sum[face_slot::nucleated] = sum[face_slot::nucleated] > 0 ? 1 : 0;
-        out.put(sum.empty() ? sum : repeat(sum, n));
+        out.put(sum.empty() ? sum : repeat_points(sum, n));
       }
     return record;
   }
@@ -314,6 +263,12 @@ namespace anodeless
     d.assign_fe_indices();
     d.initialize_states();
     d.distribute_dofs();
+    // Arrays the set-up does not size (the mechanics' coupling fields, the
+    // released Li) still have the old mesh's cells.
+    const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
+    for (const auto &entry : d.record_arrays())
+      if (!entry.values->empty() && entry.values->size() != n_cells)
+        entry.values->assign(n_cells, {});
     load_state(cells);
     // A node that hangs since a coarsening holds the value of the fine
     // side; the hanging-node constraints make the field continuous (the
@@ -326,29 +281,29 @@ namespace anodeless
   template <int dim>
   unsigned int
   execute_refinement(Triangulation<dim>        &triangulation,
-                     CellElectrochemistry<dim> &cell)
+                     CellElectrochemistry<dim> &cell,
+                     CellMechanics<dim>        *mechanics)
   {
-    CellRecordTransfer<dim> states;
-    cell.save_state(states.records);
-    const auto global = states.records.at("global");
-    states.records.erase("global");
-    states.split = [&](const auto &parent, const std::vector<double> &r) {
-      return cell.split_record(parent->material_id(), r);
-    };
-    states.merge = [&](const auto                             &parent,
-                       const std::vector<std::vector<double>> &r) {
-      return cell.merge_records(parent->material_id(), r);
-    };
-    const unsigned int passes = execute_refinement(triangulation, {&states});
-    states.records["global"]  = global;
-    cell.remesh(states.records);
+    FieldTransfer<dim, CellElectrochemistry<dim>> electrochemistry(cell);
+    std::vector<CellRecordTransfer<dim> *>        fields{&electrochemistry};
+    std::optional<FieldTransfer<dim, CellMechanics<dim>>> stack;
+    if (mechanics != nullptr)
+      fields.push_back(&stack.emplace(*mechanics));
+    const unsigned int passes = execute_refinement(triangulation, fields);
+    electrochemistry.finish();
+    if (stack)
+      stack->finish();
     return passes;
   }
 
   template unsigned int
-  execute_refinement(Triangulation<2> &, CellElectrochemistry<2> &);
+  execute_refinement(Triangulation<2> &,
+                     CellElectrochemistry<2> &,
+                     CellMechanics<2> *);
   template unsigned int
-  execute_refinement(Triangulation<3> &, CellElectrochemistry<3> &);
+  execute_refinement(Triangulation<3> &,
+                     CellElectrochemistry<3> &,
+                     CellMechanics<3> *);
 
   template class CellElectrochemistry<1>;
   template class CellElectrochemistry<2>;

@@ -4,6 +4,8 @@
 #include <deal.II/distributed/grid_refinement.h>
 #include <deal.II/distributed/tria.h>
 
+#include <deal.II/fe/fe.h>
+
 #include <deal.II/grid/cell_id.h>
 #include <deal.II/grid/grid_tools.h>
 
@@ -296,6 +298,90 @@ namespace anodeless
       }
   }
 
+  template <int dim>
+  std::vector<double>
+  child_q1_unknowns(const FiniteElement<dim>  &fe,
+                    const std::vector<double> &parent,
+                    const unsigned int         child)
+  {
+    // Q1 shape function of vertex v at unit point p (bit e of v is the
+    // e-th coordinate of the vertex).
+    const auto shape = [](const unsigned int v, const Point<dim> &p) {
+      double value = 1;
+      for (unsigned int e = 0; e < dim; ++e)
+        value *= (v >> e) & 1 ? p[e] : 1 - p[e];
+      return value;
+    };
+    std::vector<double> values(parent.size(), 0.0);
+    for (unsigned int i = 0; i < values.size(); ++i)
+      {
+        const auto [component, v] = fe.system_to_component_index(i);
+        Point<dim> p;
+        for (unsigned int e = 0; e < dim; ++e)
+          p[e] = 0.5 * (((child >> e) & 1) + ((v >> e) & 1));
+        for (unsigned int j = 0; j < parent.size(); ++j)
+          {
+            const auto [other, w] = fe.system_to_component_index(j);
+            if (other == component)
+              values[i] += parent[j] * shape(w, p);
+          }
+      }
+    return values;
+  }
+
+  template <int dim>
+  std::vector<double>
+  parent_q1_unknowns(const FiniteElement<dim>               &fe,
+                     const std::vector<std::vector<double>> &children)
+  {
+    std::vector<double> values(children.at(0).size());
+    for (unsigned int i = 0; i < values.size(); ++i)
+      values[i] = children.at(fe.system_to_component_index(i).second)[i];
+    return values;
+  }
+
+  std::vector<double>
+  point_mean(const std::vector<double> &values, const unsigned int n_points)
+  {
+    const unsigned int  stride = values.size() / n_points;
+    std::vector<double> mean(stride, 0.0);
+    for (unsigned int q = 0; q < n_points; ++q)
+      for (unsigned int k = 0; k < stride; ++k)
+        mean[k] += values[q * stride + k] / n_points;
+    return mean;
+  }
+
+  std::vector<double>
+  repeat_points(const std::vector<double> &mean, const unsigned int n_points)
+  {
+    std::vector<double> values;
+    values.reserve(mean.size() * n_points);
+    for (unsigned int q = 0; q < n_points; ++q)
+      values.insert(values.end(), mean.begin(), mean.end());
+    return values;
+  }
+
+  template std::vector<double>
+  child_q1_unknowns(const FiniteElement<1> &,
+                    const std::vector<double> &,
+                    unsigned int);
+  template std::vector<double>
+  child_q1_unknowns(const FiniteElement<2> &,
+                    const std::vector<double> &,
+                    unsigned int);
+  template std::vector<double>
+  child_q1_unknowns(const FiniteElement<3> &,
+                    const std::vector<double> &,
+                    unsigned int);
+  template std::vector<double>
+  parent_q1_unknowns(const FiniteElement<1> &,
+                     const std::vector<std::vector<double>> &);
+  template std::vector<double>
+  parent_q1_unknowns(const FiniteElement<2> &,
+                     const std::vector<std::vector<double>> &);
+  template std::vector<double>
+  parent_q1_unknowns(const FiniteElement<3> &,
+                     const std::vector<std::vector<double>> &);
   template bool
   mark_cells(Triangulation<2> &,
              const Vector<float> &,

@@ -61,21 +61,12 @@ namespace anodeless
   }
 
   void
-  RefinementParameters::check(const unsigned int dim,
-                              const bool         mechanics) const
+  RefinementParameters::check(const unsigned int dim) const
   {
     if (!adaptive)
       return;
     if (dim == 1)
       return; // ignored in 1D: nothing varies across the layers
-    if (mechanics)
-      throw InputError(
-        "Mesh refinement/Adaptive",
-        "adaptive refinement does not yet carry the mechanical state "
-        "(plastic and creep strain, relative density, film bands) through "
-        "a change of the mesh. Set Mechanics/Enabled = false for an "
-        "adaptive run, or refine uniformly with Mesh refinement/Global "
-        "refinements.");
     if (global_refinements > maximum_level)
       throw InputError("Mesh refinement/Maximum level",
                        "the maximum level (" + std::to_string(maximum_level) +

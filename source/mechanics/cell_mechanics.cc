@@ -35,6 +35,7 @@
 #include <anodeless/core/errors.h>
 #include <anodeless/core/run_parameters.h>
 #include <anodeless/geometry/layer_stack.h>
+#include <anodeless/geometry/mesh_refinement.h>
 #include <anodeless/geometry/stack_mesh.h>
 #include <anodeless/io/cell_record_io.h>
 #include <anodeless/materials/material_library.h>
@@ -42,6 +43,7 @@
 #include <anodeless/mechanics/cell_mechanics.h>
 #include <anodeless/mechanics/constitutive.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -308,6 +310,10 @@ namespace anodeless
     dof_handler.distribute_dofs(fe);
     owned    = dof_handler.locally_owned_dofs();
     relevant = DoFTools::extract_locally_relevant_dofs(dof_handler);
+    rigid_body_modes.clear();
+    // On an adapted mesh, a node that hangs cannot carry a face's unknown.
+    AffineConstraints<double> hanging(relevant);
+    DoFTools::make_hanging_node_constraints(dof_handler, hanging);
 
     // The top plate and the moving lateral faces are each represented by one
     // unknown (the smallest index on the face), known on every rank.
@@ -319,7 +325,8 @@ namespace anodeless
         DoFTools::extract_boundary_dofs(dof_handler, mask, {boundary});
       types::global_dof_index local = std::numeric_limits<unsigned int>::max();
       for (const auto i : face)
-        local = std::min<types::global_dof_index>(local, i);
+        if (!hanging.is_constrained(i))
+          local = std::min<types::global_dof_index>(local, i);
       return static_cast<types::global_dof_index>(
         Utilities::MPI::min(static_cast<unsigned int>(local), comm));
     };
@@ -339,6 +346,7 @@ namespace anodeless
   {
     constraints.clear();
     constraints.reinit(relevant);
+    DoFTools::make_hanging_node_constraints(dof_handler, constraints);
     const auto constrain_face = [&](const unsigned int            boundary,
                                     const unsigned int            component,
                                     const types::global_dof_index master) {
@@ -983,7 +991,11 @@ namespace anodeless
           cell->face(2 * dim - 1)->boundary_id() == boundary_ids::top)
         for (unsigned int k = 0; k < q.size(); ++k)
           {
-            const double w = cell->measure() * q.weight(k);
+            // Weighted by the face's area: the top cells of an adapted
+            // mesh differ in height.
+            double w = q.weight(k);
+            if constexpr (dim > 1)
+              w *= cell->face(2 * dim - 1)->measure();
             force -=
               d.stress[cell->active_cell_index()][k][dim - 1][dim - 1] * w;
             area += w;
@@ -1009,7 +1021,10 @@ namespace anodeless
     for (unsigned int i = 0; i < d.band_cell.size(); ++i)
       if (d.band_cell[i])
         for (unsigned int q = 0; q < d.quadrature.size(); ++q)
-          if (d.film_gap[i][q] > 0)
+          // A film stripped to its end leaves gaps at round-off level
+          // (1e-20 m), whose points would make the maximum depend on the
+          // partition: below a picometre there is no film.
+          if (d.film_gap[i][q] > 1e-12)
             p = std::max(p, -d.stress[i][q][dim - 1][dim - 1]);
     return Utilities::MPI::max(p, d.comm);
   }
@@ -1352,6 +1367,130 @@ namespace anodeless
     d.ghosted        = d.solution;
     d.state_trial    = d.state;
     d.film_gap_trial = d.film_gap;
+  }
+
+  template <int dim>
+  std::vector<std::vector<double>>
+  CellMechanics<dim>::split_record(const unsigned int,
+                                   const std::vector<double> &parent) const
+  {
+    if constexpr (dim == 1)
+      throw std::logic_error("1D meshes are not adapted");
+    else
+      {
+        const Impl        &d        = *impl;
+        const unsigned int nq       = d.quadrature.size();
+        const unsigned int children = GeometryInfo<dim>::max_children_per_cell;
+        // Children with bit dim-1 clear lie on the parent's lower face: a
+        // band's film is on it.
+        const unsigned int top_bit = 1u << (dim - 1);
+
+        CellRecord                       in(parent);
+        std::vector<std::vector<double>> records(children);
+        std::vector<CellRecord>          out;
+        for (auto &r : records)
+          out.emplace_back(r);
+
+        const auto unknowns = in.take();
+        for (unsigned int c = 0; c < children; ++c)
+          out[c].put(child_q1_unknowns(d.fe, unknowns, c));
+        // Material state, stress, chemical eigenstrain and opening: the
+        // parent's mean.
+        const auto points       = repeat_points(point_mean(in.take(), nq), nq);
+        const auto eigen_volume = repeat_points(point_mean(in.take(), nq), nq);
+        std::vector<std::vector<double>> films;
+        for (unsigned int k = 0; k < 3; ++k) // gap, growth, creep
+          films.push_back(repeat_points(point_mean(in.take(), nq), nq));
+        const auto opening = repeat_points(point_mean(in.take(), nq), nq);
+        const bool band    = in.take_one() > 0.5;
+        const std::vector<double> none(nq, 0.0);
+        for (unsigned int c = 0; c < children; ++c)
+          {
+            const bool on_film = band && !(c & top_bit);
+            out[c].put(points);
+            out[c].put(eigen_volume);
+            for (const auto &film : films)
+              out[c].put(on_film ? film : none);
+            out[c].put(opening);
+            out[c].put(on_film ? 1.0 : 0.0);
+          }
+        return records;
+      }
+  }
+
+  template <int dim>
+  std::vector<double>
+  CellMechanics<dim>::merge_records(
+    const unsigned int,
+    const std::vector<std::vector<double>> &children) const
+  {
+    if constexpr (dim == 1)
+      throw std::logic_error("1D meshes are not adapted");
+    else
+      {
+        const Impl             &d  = *impl;
+        const unsigned int      nq = d.quadrature.size();
+        std::vector<CellRecord> in;
+        for (const auto &r : children)
+          in.emplace_back(r);
+        std::vector<double> record;
+        CellRecord          out(record);
+
+        std::vector<std::vector<double>> unknowns;
+        for (auto &r : in)
+          unknowns.push_back(r.take());
+        out.put(parent_q1_unknowns(d.fe, unknowns));
+
+        // Each array of the children in turn: 0 points, 1 eigen_volume,
+        // 2-4 films, 5 opening; then the band flag.
+        std::vector<std::vector<std::vector<double>>> arrays(6);
+        std::vector<bool>                             band;
+        for (auto &r : in)
+          {
+            for (auto &array : arrays)
+              array.push_back(r.take());
+            band.push_back(r.take_one() > 0.5);
+          }
+        const bool any_band =
+          std::find(band.begin(), band.end(), true) != band.end();
+        for (unsigned int k = 0; k < arrays.size(); ++k)
+          {
+            // A film is the mean over the band children (those on its
+            // interface); the other arrays the mean over all children.
+            const bool          film = k >= 2 && k <= 4;
+            std::vector<double> sum;
+            unsigned int        parts = 0;
+            for (unsigned int c = 0; c < arrays[k].size(); ++c)
+              {
+                if (film && any_band && !band[c])
+                  continue;
+                const auto mean = point_mean(arrays[k][c], nq);
+                sum.resize(mean.size(), 0.0);
+                for (unsigned int i = 0; i < mean.size(); ++i)
+                  sum[i] += mean[i];
+                ++parts;
+              }
+            for (auto &v : sum)
+              v /= parts;
+            out.put(repeat_points(sum, nq));
+          }
+        out.put(any_band ? 1.0 : 0.0);
+        return record;
+      }
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::remesh(
+    const std::map<std::string, std::vector<double>> &cells)
+  {
+    setup();
+    load_state(cells);
+    // A node that hangs since a coarsening holds the value of the fine
+    // side; the hanging-node constraints make the field continuous.
+    Impl &d = *impl;
+    d.constraints.distribute(d.solution);
+    d.ghosted = d.solution;
   }
 
   template class CellMechanics<1>;

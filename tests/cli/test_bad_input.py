@@ -57,9 +57,6 @@ cases = [
     ("empty_file", "", [], "empty"),
     ("poisson_ratio", example + "subsection Materials\n subsection Al\n"
      "  set Poisson's ratio = 0.7\n end\nend\n", [], "Poisson's ratio"),
-    ("adaptive_with_mechanics", example + "subsection Mesh refinement\n"
-     "  set Adaptive = true\nend\n", ["--dim", "2"],
-     "Mesh refinement/Adaptive"),
     ("too_many_global_refinements", example + "subsection Mesh refinement\n"
      "  set Global refinements = 8\nend\n", ["--dim", "3"],
      "Mesh refinement/Global refinements"),

@@ -7,6 +7,7 @@
 
 #include <anodeless/core/run_parameters.h>
 #include <anodeless/geometry/layer_stack.h>
+#include <anodeless/geometry/mesh_refinement.h>
 #include <anodeless/geometry/stack_mesh.h>
 #include <anodeless/mechanics/cell_mechanics.h>
 
@@ -146,6 +147,24 @@ namespace
           << ": thickness change " << thickness_change * 1e9 << " nm\n";
   }
 
+  /// A film of thickness h on every face point between the halide layer
+  /// and the carbon, by lower cell (as the electrochemistry gives it).
+  template <int dim>
+  std::vector<std::vector<double>>
+  uniform_film(const dealii::Triangulation<dim> &tria, const double h)
+  {
+    std::vector<std::vector<double>> films(tria.n_active_cells());
+    for (const auto &cell : tria.active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          cell->material_id() ==
+            static_cast<unsigned int>(LayerRole::halide_layer) &&
+          !cell->at_boundary(2 * dim - 1) &&
+          cell->neighbor(2 * dim - 1)->material_id() ==
+            static_cast<unsigned int>(LayerRole::carbon_layer))
+        films[cell->active_cell_index()].assign(1u << (dim - 1), h);
+    return films;
+  }
+
   template <int dim>
   double
   film_pressure_rise(const std::string &fixture,
@@ -166,28 +185,14 @@ namespace
     const double before = f.mechanics->stack_pressure();
     // A uniform 50 nm film between the halide layer and the carbon (small
     // enough that every layer stays elastic).
-    const double       h       = 50e-9;
-    const unsigned int n_cells = f.mesh.triangulation->n_active_cells();
-    std::vector<std::vector<double>> empty(n_cells), films_before(n_cells),
-      films_after(n_cells);
-    for (const auto &cell : f.mesh.triangulation->active_cell_iterators())
-      if (cell->is_locally_owned() &&
-          cell->material_id() ==
-            static_cast<unsigned int>(LayerRole::halide_layer) &&
-          !cell->at_boundary(2 * dim - 1) &&
-          cell->neighbor(2 * dim - 1)->material_id() ==
-            static_cast<unsigned int>(LayerRole::carbon_layer))
-        {
-          films_before[cell->active_cell_index()].assign(dim == 1 ?
-                                                           1 :
-                                                           (dim == 2 ? 2 : 4),
-                                                         0.0);
-          films_after[cell->active_cell_index()].assign(dim == 1 ?
-                                                          1 :
-                                                          (dim == 2 ? 2 : 4),
-                                                        h);
-        }
-    f.mechanics->step(1.0, empty, empty, films_before, films_after);
+    const double                           h = 50e-9;
+    const std::vector<std::vector<double>> empty(
+      f.mesh.triangulation->n_active_cells());
+    f.mechanics->step(1.0,
+                      empty,
+                      empty,
+                      uniform_film(*f.mesh.triangulation, 0.0),
+                      uniform_film(*f.mesh.triangulation, h));
     const double rise       = f.mechanics->stack_pressure() - before;
     double       compliance = 0;
     for (const auto &l : layers_of(*f.parameters, f.stack))
@@ -546,4 +551,158 @@ ANODELESS_TEST(press_heckel)
   check_press<1>();
   check_press<2>();
   check_press<3>();
+}
+
+namespace
+{
+  /// What a run reports of the mechanics, for comparing two meshes.
+  template <int dim>
+  std::vector<std::pair<std::string, double>>
+  reported(const CellMechanics<dim> &m)
+  {
+    std::vector<std::pair<std::string, double>> values{
+      {"stack pressure", m.stack_pressure()},
+      {"thickness change", m.thickness_change()},
+      {"film pressure", m.max_film_pressure()}};
+    for (const auto &l : m.layer_stresses())
+      {
+        values.emplace_back(l.layer + " max mean stress", l.max_hydrostatic);
+        values.emplace_back(l.layer + " min mean stress", l.min_hydrostatic);
+        values.emplace_back(l.layer + " max principal", l.max_principal);
+        values.emplace_back(l.layer + " density", l.mean_relative_density);
+      }
+    return values;
+  }
+
+  template <int dim>
+  void
+  compare_meshes(const CellMechanics<dim> &adapted,
+                 const CellMechanics<dim> &layer_mesh,
+                 const std::string        &when)
+  {
+    const auto  a     = reported(adapted);
+    const auto  b     = reported(layer_mesh);
+    double      worst = 0;
+    std::string where;
+    for (unsigned int k = 0; k < a.size(); ++k)
+      {
+        // Stresses against 1 MPa, lengths against 1 nm, densities as they
+        // are.
+        const double floor = a[k].first.find("density") != std::string::npos ?
+                               1.0 :
+                             a[k].first == "thickness change" ? 1e-9 :
+                                                                1e6;
+        const double scale = std::max(std::abs(b[k].second), floor);
+        check_relative(a[k].second,
+                       b[k].second,
+                       1e-8,
+                       std::to_string(dim) + "D " + when + ": " + a[k].first,
+                       scale);
+        if (std::abs(a[k].second - b[k].second) / scale >= worst)
+          {
+            worst = std::abs(a[k].second - b[k].second) / scale;
+            where = a[k].first;
+          }
+      }
+    log() << dim << "D " << when << ": largest relative difference " << worst
+          << " (" << where << ") over " << a.size() << " reported values\n";
+  }
+
+  /**
+   * The mechanical state follows a change of the mesh. A stack pressed as
+   * one body (J2 plasticity in the metals, Heckel compaction of the porous
+   * layers), mounted in its spring fixture, with a plated film that grows
+   * and creeps, has a laterally uniform state in each layer: every
+   * layer-conforming mesh, adapted or not, carries it exactly. So a copy
+   * whose mesh is refined mid-run (hanging nodes, half-height film band
+   * cells) and later coarsened back must report what the copy on the layer
+   * mesh reports, after the transfer and after further steps, to round-off.
+   * A state lost, split wrongly (the film given to the upper children too)
+   * or not made continuous would show as a difference.
+   */
+  template <int dim>
+  void
+  check_mechanics_refinement()
+  {
+    const std::string prm =
+      "subsection Mechanics\n subsection Press\n  set Layers = bonded\n"
+      " end\n subsection Fixture\n"
+      "  set Type = spring\n  set Lateral constraint = free\n end\nend\n"
+      "subsection Stack\n set Lateral cells = 4\n set Depth cells = 2\n"
+      "end\nsubsection Electrochemistry\n subsection Halide layer\n"
+      "  set Spot size = 10e-6\n end\nend\n";
+    MechanicsFixture<dim> adapted(prm), layer_mesh(prm);
+    auto                 &tria     = *adapted.mesh.triangulation;
+    const auto            n_coarse = tria.n_global_active_cells();
+    const auto            step     = [&](MechanicsFixture<dim> &f,
+                          const double           dt,
+                          const double           before,
+                          const double           after) {
+      const auto                            &t = *f.mesh.triangulation;
+      const std::vector<std::vector<double>> empty(t.n_active_cells());
+      f.mechanics->step(dt,
+                        empty,
+                        empty,
+                        uniform_film(t, before),
+                        uniform_film(t, after));
+    };
+    const auto transfer = [&]() {
+      FieldTransfer<dim, CellMechanics<dim>> states(*adapted.mechanics);
+      execute_refinement(tria, std::vector<CellRecordTransfer<dim> *>{&states});
+      states.finish();
+    };
+    for (auto *f : {&adapted, &layer_mesh})
+      {
+        f->mechanics->press();
+        f->mechanics->mount();
+        step(*f, 1.0, 0.0, 200e-9);
+      }
+    compare_meshes(*adapted.mechanics, *layer_mesh.mechanics, "before");
+
+    // Refine the film band's row and the halide layer everywhere (the film
+    // band is split in height) and the lower lateral half of the rest
+    // (hanging nodes).
+    const double width = adapted.parameters->stack.lateral_width;
+    for (const auto &cell : tria.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const auto role = role_of_material_id(cell->material_id());
+          if (role == LayerRole::carbon_layer ||
+              role == LayerRole::halide_layer || cell->center()[0] < width / 2)
+            cell->set_refine_flag();
+        }
+    transfer();
+    check(tria.n_global_active_cells() > n_coarse, "the mesh was refined");
+    compare_meshes(*adapted.mechanics,
+                   *layer_mesh.mechanics,
+                   "refined, as transferred");
+    // The film grows and creeps on the adapted mesh.
+    for (auto *f : {&adapted, &layer_mesh})
+      step(*f, 100.0, 200e-9, 300e-9);
+    compare_meshes(*adapted.mechanics,
+                   *layer_mesh.mechanics,
+                   "refined, after a step");
+
+    while (tria.n_global_active_cells() > n_coarse)
+      {
+        for (const auto &cell : tria.active_cell_iterators())
+          if (cell->is_locally_owned() && cell->level() > 0)
+            cell->set_coarsen_flag();
+        transfer();
+      }
+    compare_meshes(*adapted.mechanics,
+                   *layer_mesh.mechanics,
+                   "coarsened back, as transferred");
+    for (auto *f : {&adapted, &layer_mesh})
+      step(*f, 100.0, 300e-9, 300e-9);
+    compare_meshes(*adapted.mechanics,
+                   *layer_mesh.mechanics,
+                   "coarsened back, after a step");
+  }
+} // namespace
+
+ANODELESS_TEST(mechanics_state_survives_refinement)
+{
+  check_mechanics_refinement<2>();
+  check_mechanics_refinement<3>();
 }

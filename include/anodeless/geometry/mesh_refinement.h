@@ -5,6 +5,8 @@
 // carrying each field's per-cell records through the change. Only for the
 // .cc files that change the mesh.
 
+#include <deal.II/fe/fe.h>
+
 #include <deal.II/grid/tria.h>
 
 #include <deal.II/lac/vector.h>
@@ -19,6 +21,8 @@ namespace anodeless
   struct RefinementParameters;
   template <int dim>
   class CellElectrochemistry;
+  template <int dim>
+  class CellMechanics;
 
   /**
    * @brief How the per-cell records of one field (keyed by cell id, as in a
@@ -44,6 +48,64 @@ namespace anodeless
                                       const std::vector<std::vector<double>> &)>
       merge;
   };
+
+  /**
+   * The records of a field that has save_state, split_record, merge_records
+   * and remesh (the electrochemistry, the mechanics), for
+   * execute_refinement; finish() sets the field up on the new mesh.
+   */
+  template <int dim, class Field>
+  struct FieldTransfer : CellRecordTransfer<dim>
+  {
+    explicit FieldTransfer(Field &field)
+      : field(field)
+    {
+      field.save_state(this->records);
+      global = this->records.at("global");
+      this->records.erase("global");
+      this->split = [&field](const auto &parent, const std::vector<double> &r) {
+        return field.split_record(parent->material_id(), r);
+      };
+      this->merge = [&field](const auto                             &parent,
+                             const std::vector<std::vector<double>> &r) {
+        return field.merge_records(parent->material_id(), r);
+      };
+    }
+
+    void
+    finish()
+    {
+      this->records["global"] = global;
+      field.remesh(this->records);
+    }
+
+    Field              &field;
+    std::vector<double> global;
+  };
+
+  /// A Q1 field's unknowns (an FESystem of FE_Q(1)) on child @p child of a
+  /// cell, interpolated from the cell's.
+  template <int dim>
+  std::vector<double>
+  child_q1_unknowns(const dealii::FiniteElement<dim> &fe,
+                    const std::vector<double>        &parent,
+                    unsigned int                      child);
+
+  /// A Q1 field's unknowns on a cell from its children's: vertex v of the
+  /// parent is vertex v of child v.
+  template <int dim>
+  std::vector<double>
+  parent_q1_unknowns(const dealii::FiniteElement<dim>       &fe,
+                     const std::vector<std::vector<double>> &children);
+
+  /// Mean over the points of a per-point array of n_points equal blocks
+  /// (equal weights: the tensor Gauss rules of the cells and faces).
+  std::vector<double>
+  point_mean(const std::vector<double> &values, unsigned int n_points);
+
+  /// @p mean repeated for n_points points.
+  std::vector<double>
+  repeat_points(const std::vector<double> &mean, unsigned int n_points);
 
   /**
    * Flag cells for a change of the mesh: the refine fraction of the cells
@@ -74,13 +136,15 @@ namespace anodeless
 
   /**
    * Coarsen and refine the mesh of @p cell as flagged, carrying its
-   * committed state over (see CellElectrochemistry::split_record), and set
-   * it up on the new mesh. Returns the passes of execute_refinement.
+   * committed state over (see CellElectrochemistry::split_record), and that
+   * of the @p mechanics if given (CellMechanics::split_record), and set them
+   * up on the new mesh. Returns the passes of execute_refinement.
    */
   template <int dim>
   unsigned int
   execute_refinement(dealii::Triangulation<dim> &triangulation,
-                     CellElectrochemistry<dim>  &cell);
+                     CellElectrochemistry<dim>  &cell,
+                     CellMechanics<dim>         *mechanics = nullptr);
 
   /// Whether every face between cells of different material ids is
   /// conforming (same level on both sides), over all ranks.

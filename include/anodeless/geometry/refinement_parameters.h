@@ -25,9 +25,9 @@ namespace anodeless
     void
     declare(dealii::ParameterHandler &prm);
 
-    /// Check the combination with the dimension and the mechanics (throws
-    /// InputError).
+    /// Check the levels and fractions for a run of dimension @p dim
+    /// (throws InputError).
     void
-    check(unsigned int dim, bool mechanics) const;
+    check(unsigned int dim) const;
   };
 } // namespace anodeless

@@ -133,6 +133,27 @@ namespace anodeless
     void
     load_state(const std::map<std::string, std::vector<double>> &cells);
 
+    /// The records of a refined cell's children from its record (see
+    /// save_state): displacements interpolated, point states set to the
+    /// parent's mean (which keeps every integral: plastic and creep strain,
+    /// compaction), a film band going to the children on its interface.
+    std::vector<std::vector<double>>
+    split_record(unsigned int               material_id,
+                 const std::vector<double> &parent) const;
+
+    /// The record of the parent of a coarsened family from its children's:
+    /// displacements at the parent's vertices, point states averaged, the
+    /// films of the band children averaged.
+    std::vector<double>
+    merge_records(unsigned int                            material_id,
+                  const std::vector<std::vector<double>> &children) const;
+
+    /// After the mesh changed: distribute the unknowns anew and take the
+    /// state from the records (of the new locally owned cells, plus
+    /// "global" as written by save_state).
+    void
+    remesh(const std::map<std::string, std::vector<double>> &cells);
+
   private:
     struct Impl;
     std::unique_ptr<Impl> impl;
