@@ -570,8 +570,9 @@ namespace anodeless
           << (continued ? " (continued)" : "") << "\n";
     if (!continued)
       {
-        progress.t  = 0;
-        progress.dt = ts.initial_time_step;
+        progress.t       = 0;
+        last_step_length = 0;
+        progress.dt      = ts.initial_time_step;
         progress.g_old.fill(std::numeric_limits<double>::infinity());
       }
     std::array<double, n_events> g_old    = progress.g_old;
@@ -589,8 +590,13 @@ namespace anodeless
         const bool iterated =
           mechanics && parameters.mechanics.coupling_iterations > 1;
         // A retried step starts again from the coupling of the step's start.
+        MechanicalCoupling step_start, applied;
         if (iterated)
-          electrochemistry->apply_mechanics(mechanics->coupling());
+          {
+            step_start = mechanics->coupling();
+            applied    = predict_coupling(step_start, dt);
+            electrochemistry->apply_mechanics(applied);
+          }
         const auto start  = std::chrono::steady_clock::now();
         auto       result = electrochemistry->solve_step(dt, control, value);
         statistics.electrochemistry_wall +=
@@ -598,7 +604,7 @@ namespace anodeless
                                         start)
             .count();
         if (iterated && result.converged)
-          iterate_coupling(dt, control, value, result);
+          iterate_coupling(dt, control, value, std::move(applied), result);
         if (forced_failure > 0 && time_step_number + 1 >= forced_failure)
           {
             result.converged = false;
@@ -656,6 +662,11 @@ namespace anodeless
         committing = true;
         electrochemistry->commit();
         advance_mechanics(dt);
+        if (iterated)
+          {
+            last_step_coupling = std::move(step_start);
+            last_step_length   = dt;
+          }
         t += dt;
         time += dt;
         ++time_step_number;

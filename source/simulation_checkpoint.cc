@@ -94,7 +94,10 @@ namespace anodeless
     auto &found = *checkpoint_found;
     electrochemistry->load_state(found.cells["electrochemistry"]);
     if (mechanics)
-      mechanics->load_state(found.cells["mechanics"]);
+      {
+        mechanics->load_state(found.cells["mechanics"]);
+        load_coupling_history(found.cells["coupling"]);
+      }
     const std::string ranks =
       std::to_string(Utilities::MPI::n_mpi_processes(world));
     unpack_state(found.simulation);
@@ -167,7 +170,10 @@ namespace anodeless
     contents.csv_bytes  = time_series ? time_series->size() : 0;
     electrochemistry->save_state(contents.cells["electrochemistry"]);
     if (mechanics)
-      mechanics->save_state(contents.cells["mechanics"]);
+      {
+        mechanics->save_state(contents.cells["mechanics"]);
+        save_coupling_history(contents.cells["coupling"]);
+      }
     anodeless::write_checkpoint(output_dir, contents, world);
     last_checkpoint = std::chrono::steady_clock::now();
     if (parameters.output.verbosity == Verbosity::detailed)

@@ -1,6 +1,10 @@
 // The electrochemistry-mechanics stagger iterated within a time step.
 #include <deal.II/base/mpi.h>
 
+#include <deal.II/grid/cell_id.h>
+#include <deal.II/grid/tria.h>
+
+#include <anodeless/io/checkpoint.h>
 #include <anodeless/simulation_impl.h>
 
 #include <algorithm>
@@ -62,6 +66,7 @@ namespace anodeless
     const double                                      dt,
     const typename CellElectrochemistry<dim>::Control control,
     const double                                      value,
+    MechanicalCoupling                                applied,
     typename CellElectrochemistry<dim>::StepResult   &result)
   {
     const auto  start = std::chrono::steady_clock::now();
@@ -69,8 +74,7 @@ namespace anodeless
     // The mechanics at the start of the step, to return to after a pass.
     std::map<std::string, std::vector<double>> saved;
     mechanics->save_state(saved);
-    MechanicalCoupling applied = mechanics->coupling();
-    double             change  = std::numeric_limits<double>::infinity();
+    double change = std::numeric_limits<double>::infinity();
     for (unsigned int pass = 1; pass < mech.coupling_iterations; ++pass)
       {
         try
@@ -126,6 +130,105 @@ namespace anodeless
     statistics.coupling_wall +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
         .count();
+  }
+
+  template <int dim>
+  MechanicalCoupling
+  Simulation<dim>::predict_coupling(const MechanicalCoupling &start,
+                                    const double              dt) const
+  {
+    if (last_step_length <= 0 || !parameters.mechanics.coupling_prediction)
+      return start;
+    const double       ratio     = dt / last_step_length;
+    MechanicalCoupling predicted = start;
+    const auto         extrapolate = [&](std::vector<std::vector<double>>       &now,
+                                 const std::vector<std::vector<double>> &before,
+                                 const bool factor) {
+      if (now.size() != before.size())
+        return;
+      for (std::size_t c = 0; c < now.size(); ++c)
+        if (now[c].size() == before[c].size())
+          for (std::size_t q = 0; q < now[c].size(); ++q)
+            {
+              const double value =
+                now[c][q] + ratio * (now[c][q] - before[c][q]);
+              now[c][q] = factor ? std::max(value, 0.0) : value;
+            }
+    };
+    extrapolate(predicted.film_pressure,
+                last_step_coupling.film_pressure,
+                false);
+    extrapolate(predicted.ionic_conductivity_factor,
+                last_step_coupling.ionic_conductivity_factor,
+                true);
+    extrapolate(predicted.electronic_conductivity_factor,
+                last_step_coupling.electronic_conductivity_factor,
+                true);
+    extrapolate(predicted.contact_factor,
+                last_step_coupling.contact_factor,
+                true);
+    return predicted;
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::save_coupling_history(
+    std::map<std::string, std::vector<double>> &cells) const
+  {
+    cells["global"] = {last_step_length};
+    if (last_step_length <= 0)
+      return;
+    const auto &c = last_step_coupling;
+    for (const auto &cell : mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int  i = cell->active_cell_index();
+          std::vector<double> record;
+          CellRecord          out(record);
+          for (const auto *field : {&c.ionic_conductivity_factor,
+                                    &c.electronic_conductivity_factor,
+                                    &c.contact_factor,
+                                    &c.film_pressure})
+            out.put(i < field->size() ? (*field)[i] : std::vector<double>());
+          cells[cell->id().to_string()] = std::move(record);
+        }
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::load_coupling_history(
+    const std::map<std::string, std::vector<double>> &cells)
+  {
+    // (A checkpoint written before the history was kept has none: the
+    // resumed run starts without a prediction.)
+    const auto global = cells.find("global");
+    last_step_length  = global != cells.end() && global->second.size() == 1 ?
+                          global->second[0] :
+                          0.0;
+    if (last_step_length <= 0)
+      return;
+    const unsigned int n_cells = mesh.triangulation->n_active_cells();
+    auto              &c       = last_step_coupling;
+    std::vector<std::vector<std::vector<double>> *> fields{
+      &c.ionic_conductivity_factor,
+      &c.electronic_conductivity_factor,
+      &c.contact_factor,
+      &c.film_pressure};
+    for (auto *field : fields)
+      field->assign(n_cells, {});
+    for (const auto &cell : mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const auto found = cells.find(cell->id().to_string());
+          if (found == cells.end())
+            {
+              last_step_length = 0;
+              return;
+            }
+          CellRecord in(found->second);
+          for (auto *field : fields)
+            (*field)[cell->active_cell_index()] = in.take();
+        }
   }
 
   template <int dim>

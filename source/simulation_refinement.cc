@@ -30,6 +30,7 @@ namespace anodeless
         const auto cells_before = tria.n_global_active_cells();
         execute_refinement(tria, *electrochemistry, mechanics.get());
         films_before_step = electrochemistry->film_thickness();
+        last_step_length  = 0; // the cells have changed
         // The electrochemistry's coupling fields live on the cells.
         if (mechanics)
           electrochemistry->apply_mechanics(mechanics->coupling());

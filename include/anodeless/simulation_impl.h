@@ -130,7 +130,24 @@ namespace anodeless
     iterate_coupling(double                                          dt,
                      typename CellElectrochemistry<dim>::Control     control,
                      double                                          value,
+                     MechanicalCoupling                              applied,
                      typename CellElectrochemistry<dim>::StepResult &result);
+
+    /// The coupling fields for the first pass of a time step of length dt
+    /// that starts from @p start: extrapolated along the last committed
+    /// step's change (the coupling iteration then mostly settles at its
+    /// first check), or @p start itself without a last step.
+    MechanicalCoupling
+    predict_coupling(const MechanicalCoupling &start, double dt) const;
+
+    /// The last step's coupling and length, by cell id, for a checkpoint
+    /// (a resumed run predicts as the straight run does).
+    void
+    save_coupling_history(
+      std::map<std::string, std::vector<double>> &cells) const;
+    void
+    load_coupling_history(
+      const std::map<std::string, std::vector<double>> &cells);
 
     /// A rejected time step: return a mechanics the coupling iteration
     /// took over the step to the step's start.
@@ -190,6 +207,11 @@ namespace anodeless
     /// The mechanics at the start of a time step it was already taken over
     /// by the coupling iteration (empty otherwise).
     std::map<std::string, std::vector<double>> mechanics_start;
+    /// The coupling at the start of the last committed time step and that
+    /// step's length (0: none since the last change of protocol step or
+    /// mesh), for predict_coupling.
+    MechanicalCoupling                         last_step_coupling;
+    double                                     last_step_length = 0;
     ShortCircuitMargins                        margins;
     std::array<double, ShortCircuitMargins::n> cycle_smallest_margin{
       {1, 1, 1, 1, 1}};

@@ -56,8 +56,10 @@ namespace anodeless
     std::vector<double>                  s_values, e_values;
     std::vector<Tensor<1, dim>>          s_gradients, e_gradients;
     std::vector<unsigned int>            components;
-    const unsigned int                   n_shells = echem.cathode.shells;
-    const double                         kappa_empty =
+    // A cell's unknowns, read from the vector once per cell and side.
+    std::vector<double> cell_unknowns, side_unknowns;
+    const unsigned int  n_shells = echem.cathode.shells;
+    const double        kappa_empty =
       echem.carbon.ionic_conductivity_empty * carbon_ionic_factor;
     const double kappa_full =
       echem.carbon.ionic_conductivity_full * carbon_ionic_factor;
@@ -88,15 +90,27 @@ namespace anodeless
             components.resize(n);
             for (unsigned int i = 0; i < n; ++i)
               components[i] = cell_fe.system_to_component_index(i).first;
+            cell_unknowns.resize(n);
+            cell->get_dof_values(ghosted,
+                                 cell_unknowns.begin(),
+                                 cell_unknowns.end());
             if (carries_phi_s(fe_used))
               {
-                values[phi_s].get_function_values(ghosted, s_values);
-                values[phi_s].get_function_gradients(ghosted, s_gradients);
+                values[phi_s].get_function_values_from_local_dof_values(
+                  cell_unknowns,
+                  s_values);
+                values[phi_s].get_function_gradients_from_local_dof_values(
+                  cell_unknowns,
+                  s_gradients);
               }
             if (carries_phi_e(fe_used))
               {
-                values[phi_e].get_function_values(ghosted, e_values);
-                values[phi_e].get_function_gradients(ghosted, e_gradients);
+                values[phi_e].get_function_values_from_local_dof_values(
+                  cell_unknowns,
+                  e_values);
+                values[phi_e].get_function_gradients_from_local_dof_values(
+                  cell_unknowns,
+                  e_gradients);
               }
             // An equipotential foil (one unknown under current control, the
             // cell voltage under voltage control) conducts without loss: its
@@ -284,12 +298,25 @@ namespace anodeless
         const auto        &e_face     = *side[e_side];
         s_values.assign(nq, 0.0);
         e_values.assign(nq, 0.0);
-        s_face[phi_s].get_function_values(ghosted, s_values);
-        e_face[phi_e].get_function_values(ghosted, e_values);
-
         // Local unknowns: the s-side cell, then the e-side cell if different.
         const typename DoFHandler<dim>::active_cell_iterator side_cell[2] =
           {cell, neighbor};
+        for (const int side_index : {s_side, e_side})
+          {
+            const auto &side = side_cell[side_index];
+            side_unknowns.resize(side->get_fe().n_dofs_per_cell());
+            side->get_dof_values(ghosted,
+                                 side_unknowns.begin(),
+                                 side_unknowns.end());
+            if (side_index == s_side)
+              s_face[phi_s].get_function_values_from_local_dof_values(
+                side_unknowns,
+                s_values);
+            if (side_index == e_side)
+              e_face[phi_e].get_function_values_from_local_dof_values(
+                side_unknowns,
+                e_values);
+          }
         dofs.resize(side_cell[s_side]->get_fe().n_dofs_per_cell());
         side_cell[s_side]->get_dof_indices(dofs);
         const unsigned int n_s = dofs.size();

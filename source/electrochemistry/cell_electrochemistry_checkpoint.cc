@@ -65,12 +65,13 @@ namespace anodeless
             }
         }
     d.committed.compress(VectorOperation::insert);
-    d.solution         = d.committed;
-    d.ghosted          = d.committed;
-    d.cell_state_trial = d.cell_state;
-    d.face_state_trial = d.face_state;
-    d.released_trial   = d.released;
-    const auto global  = cells.find("global");
+    d.solution               = d.committed;
+    d.ghosted                = d.committed;
+    d.cell_state_trial       = d.cell_state;
+    d.face_state_trial       = d.face_state;
+    d.released_trial         = d.released;
+    d.reaction_guess_settled = d.reaction_guess;
+    const auto global        = cells.find("global");
     if (global == cells.end() || global->second.size() != 5)
       throw std::runtime_error("the checkpoint has no electrochemical scalars");
     d.soft_short             = global->second[0];

@@ -22,6 +22,7 @@
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/stack_mesh.h>
 #include <anodeless/solvers/linear_algebra.h>
+#include <anodeless/solvers/linear_solver.h>
 
 #include <array>
 
@@ -128,9 +129,13 @@ namespace anodeless
     dealii::IndexSet phi_e_dofs; ///< locally owned
 
     LA::MPI::SparseMatrix jacobian;
-    LA::MPI::Vector       solution;  ///< owned, trial
-    LA::MPI::Vector       committed; ///< owned, last accepted
-    LA::MPI::Vector       ghosted;   ///< relevant, for evaluation
+    /// The direct solver's factorization of the jacobian (its ordering and
+    /// symbolic part serve every Newton iteration until the jacobian is
+    /// created anew).
+    PreconditionerCache factorization;
+    LA::MPI::Vector     solution;  ///< owned, trial
+    LA::MPI::Vector     committed; ///< owned, last accepted
+    LA::MPI::Vector     ghosted;   ///< relevant, for evaluation
 
     // Layer properties at the run temperature, indexed by material id.
     std::array<double, n_layer_roles + 1> electronic_conductivity{};
@@ -177,6 +182,8 @@ namespace anodeless
     /// Last reaction current per quadrature point: the start of the next
     /// local Newton iteration there.
     std::vector<std::vector<double>> reaction_guess;
+    /// reaction_guess at the last commit (or load), restored on reject.
+    std::vector<std::vector<double>> reaction_guess_settled;
 
     double trial_dt      = 0;
     double trial_current = 0;

@@ -381,6 +381,7 @@ namespace anodeless
                                                owned_dofs,
                                                comm,
                                                relevant_dofs);
+    factorization.clear();
     jacobian.reinit(owned_dofs, owned_dofs, dsp, comm);
     solution.reinit(owned_dofs, comm);
     committed.reinit(owned_dofs, comm);
@@ -451,6 +452,7 @@ namespace anodeless
           reaction_guess[c].assign(nq, 0.0);
           reaction_rate[c].assign(nq, 0.0);
         }
+    reaction_guess_settled = reaction_guess;
     released.assign(n_cells, {});
     surface_fraction.assign(n_cells, {});
     for (const auto &cell : mesh.triangulation->active_cell_iterators())

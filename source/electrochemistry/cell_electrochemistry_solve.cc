@@ -87,6 +87,7 @@ namespace anodeless
     PreconditionerCache preconditioner;
     if (solver.reuse_preconditioner)
       options.reuse = &preconditioner;
+    options.factorization = &d.factorization;
 
     LA::MPI::Vector residual(d.owned_dofs, d.comm);
     LA::MPI::Vector update(d.owned_dofs, d.comm);
@@ -222,10 +223,11 @@ namespace anodeless
   void
   CellElectrochemistry<dim>::commit()
   {
-    impl->committed  = impl->solution;
-    impl->cell_state = impl->cell_state_trial;
-    impl->face_state = impl->face_state_trial;
-    impl->released   = impl->released_trial;
+    impl->committed              = impl->solution;
+    impl->cell_state             = impl->cell_state_trial;
+    impl->face_state             = impl->face_state_trial;
+    impl->released               = impl->released_trial;
+    impl->reaction_guess_settled = impl->reaction_guess;
   }
 
   template <int dim>
@@ -242,6 +244,9 @@ namespace anodeless
   {
     impl->solution = impl->committed;
     impl->ghosted  = impl->committed;
+    // A rejected attempt leaves no trace: the next one (or a checkpoint
+    // written now) starts the local solves where the committed step did.
+    impl->reaction_guess = impl->reaction_guess_settled;
   }
 
   template <int dim>

@@ -146,11 +146,14 @@ namespace anodeless
     std::vector<std::vector<double>> opening; ///< compacts in tension
     std::vector<bool>                band_cell;
 
-    Stage         stage             = Stage::press;
-    double        load              = 0; ///< press pressure now [Pa]
-    double        lateral_load      = 0; ///< pressure on the lateral faces [Pa]
-    double        plate_reference   = 0;
-    double        lateral_strain    = 0; ///< 1D only
+    Stage  stage           = Stage::press;
+    double load            = 0; ///< press pressure now [Pa]
+    double lateral_load    = 0; ///< pressure on the lateral faces [Pa]
+    double plate_reference = 0;
+    double lateral_strain  = 0; ///< 1D only
+    /// 1D: slope of the lateral force in the lateral strain at the last
+    /// balance (0: not known yet), the secant's first step.
+    double        lateral_slope     = 0;
     double        dt                = 0;
     double        creep_factor      = 0;
     unsigned int  linear_iterations = 0;
@@ -170,7 +173,10 @@ namespace anodeless
     /// number of iterations.
     void
     solve();
-    void
+    /// Newton on the displacement at the current lateral strain. Returns
+    /// the net lateral force per unit thickness at the solution (1D, per
+    /// unit area of stack).
+    double
     solve_displacement();
     /// Translations and rotations at the locally owned unknowns, one mode
     /// after the other (ML's layout).
@@ -183,9 +189,6 @@ namespace anodeless
     solve_with_hypre(SolverControl                       &control,
                      const TrilinosWrappers::MPI::Vector &rhs,
                      TrilinosWrappers::MPI::Vector       &x) const;
-    /// Net lateral force per unit thickness (1D, per unit area of stack).
-    double
-    lateral_force();
     void
     commit();
     Response
@@ -561,21 +564,24 @@ namespace anodeless
   }
 
   template <int dim>
-  void
+  double
   CellMechanics<dim>::Impl::solve_displacement()
   {
+    const auto lateral_force = [&](const double integral) {
+      return integral + lateral_load * stack.total_thickness();
+    };
     TrilinosWrappers::MPI::Vector residual(owned, comm), update(owned, comm);
     const double scale = std::max({load, mech.stack_pressure, 1e5}) * area;
     linear_iterations  = 0;
     linear_solves      = 0;
     for (unsigned int it = 0; it < 40; ++it)
       {
-        assemble(false, residual);
-        const double norm = residual.l2_norm();
+        const double integral = assemble(false, residual);
+        const double norm     = residual.l2_norm();
         if (!std::isfinite(norm))
           throw SolverFailure("the mechanics residual is not finite");
         if (norm <= 1e-11 * scale && it > 0)
-          break;
+          return lateral_force(integral);
         update = 0;
         residual *= -1.0;
         const bool direct =
@@ -649,6 +655,7 @@ namespace anodeless
                               "iterations (residual " +
                               std::to_string(norm / scale) + ")");
       }
+    return lateral_force(assemble(false, residual));
   }
 
   template <int dim>
@@ -692,15 +699,6 @@ namespace anodeless
   }
 
   template <int dim>
-  double
-  CellMechanics<dim>::Impl::lateral_force()
-  {
-    TrilinosWrappers::MPI::Vector residual(owned, comm);
-    const double                  integral = assemble(false, residual);
-    return integral + lateral_load * stack.total_thickness();
-  }
-
-  template <int dim>
   void
   CellMechanics<dim>::Impl::solve()
   {
@@ -716,22 +714,27 @@ namespace anodeless
       {
         // The lateral strain balances the lateral forces: the layers' lateral
         // stresses integrated over the thickness equal -p_lateral H. The
-        // balance is monotone in the strain; secant iteration.
-        double e0 = lateral_strain, e1 = lateral_strain + 1e-6;
-        lateral_strain = e0;
-        solve_displacement();
-        double f0 = lateral_force();
-        for (unsigned int it = 0; it < 60; ++it)
+        // balance is monotone in the strain; secant iteration, its first
+        // step with the last balance's slope (exact while the stack is
+        // elastic, so one displacement solve after the first suffices).
+        const double scale =
+          std::max({lateral_load, mech.stack_pressure, 1e5}) *
+          stack.total_thickness();
+        double e0 = lateral_strain;
+        double f0 = solve_displacement();
+        double e1 = lateral_slope != 0 ? e0 - f0 / lateral_slope : e0 + 1e-6;
+        for (unsigned int it = 0; it < 60 && std::abs(f0) > 1e-11 * scale; ++it)
           {
-            lateral_strain = e1;
-            solve_displacement();
-            const double f1 = lateral_force();
-            const double scale =
-              std::max({lateral_load, mech.stack_pressure, 1e5}) *
-              stack.total_thickness();
+            lateral_strain  = e1;
+            const double f1 = solve_displacement();
+            if (f1 != f0)
+              lateral_slope = (f1 - f0) / (e1 - e0);
+            else if (lateral_slope == 0)
+              throw SolverFailure("the lateral force of the stack does not "
+                                  "change with its lateral strain");
             if (std::abs(f1) <= 1e-11 * scale)
               break;
-            const double e2 = e1 - f1 * (e1 - e0) / (f1 - f0);
+            const double e2 = e1 - f1 / lateral_slope;
             e0              = e1;
             f0              = f1;
             e1              = e2;
@@ -1319,7 +1322,8 @@ namespace anodeless
                        d.lateral_strain,
                        d.load,
                        d.lateral_load,
-                       d.stage == Impl::Stage::cycling ? 1.0 : 0.0};
+                       d.stage == Impl::Stage::cycling ? 1.0 : 0.0,
+                       d.lateral_slope};
   }
 
   template <int dim>
@@ -1329,7 +1333,7 @@ namespace anodeless
   {
     Impl      &d      = *impl;
     const auto global = cells.find("global");
-    if (global == cells.end() || global->second.size() != 5 ||
+    if (global == cells.end() || global->second.size() < 5 ||
         global->second[4] != 1.0)
       throw std::runtime_error(
         "the checkpoint has no mechanical state of a stack in its fixture");
@@ -1337,7 +1341,9 @@ namespace anodeless
     d.lateral_strain  = global->second[1];
     d.load            = global->second[2];
     d.lateral_load    = global->second[3];
-    d.stage           = Impl::Stage::cycling;
+    // (Checkpoints written before the slope was kept have five values.)
+    d.lateral_slope = global->second.size() > 5 ? global->second[5] : 0.0;
+    d.stage         = Impl::Stage::cycling;
     d.make_constraints();
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       // Owned cells only: the states of ghost cells are never set or

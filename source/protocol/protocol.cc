@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -23,10 +24,19 @@ namespace anodeless
       "until 0.05C', 'Rest for 1 hour' (currents as C-rates, mA/cm2 or "
       "A/m2; durations in s, min or h; several ends joined by 'or').";
 
-    std::regex
+    /// The compiled pattern of an expression (compiled once: a protocol of
+    /// 51 cycles asks for the same few patterns again and again).
+    const std::regex &
     pattern(const std::string &expression)
     {
-      return std::regex(expression, std::regex::icase);
+      static std::map<std::string, std::regex> compiled;
+      auto found = compiled.find(expression);
+      if (found == compiled.end())
+        found =
+          compiled
+            .emplace(expression, std::regex(expression, std::regex::icase))
+            .first;
+      return found->second;
     }
 
     std::string

@@ -69,7 +69,9 @@ namespace anodeless
     // Coupling to the electrochemistry: passes per time step and the change
     // of the coupling fields that ends them.
     unsigned int coupling_iterations = 4;
-    double       coupling_tolerance  = 1e-4;
+    double       coupling_tolerance  = 1e-5;
+    /// First pass with the coupling extrapolated along the last step.
+    bool coupling_prediction = true;
 
     void
     declare(dealii::ParameterHandler &prm);

@@ -10,7 +10,9 @@ namespace anodeless
   /**
    * An algebraic multigrid set up on an earlier matrix, kept to precondition
    * later solves whose matrix changed little (the Newton iterations of one
-   * time step), so that the set-up is paid once.
+   * time step), so that the set-up is paid once; or a sparse LU whose
+   * ordering and symbolic factorization serve later matrices of the same
+   * pattern.
    */
   class PreconditionerCache
   {
@@ -37,6 +39,11 @@ namespace anodeless
     /// next solves until cleared (PETSc's BoomerAMG; ignored with Trilinos).
     /// A solve that fails with a kept set-up is repeated with a new one.
     PreconditionerCache *reuse = nullptr;
+    /// Direct solver on one process (PETSc's sparse LU): keep the
+    /// factorization here; a later solve with the same matrix object only
+    /// factors its new values (the ordering and the symbolic factorization
+    /// stay; exact). Clear it when the matrix is created anew.
+    PreconditionerCache *factorization = nullptr;
   };
 
   /// Solve A x = b; returns the number of iterations (0 for a direct
