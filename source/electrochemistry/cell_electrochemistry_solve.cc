@@ -80,7 +80,9 @@ namespace anodeless
     options.direct = solver.linear_solver == "direct" ||
                      (solver.linear_solver == "auto" &&
                       d.dof_handler.n_dofs() <= solver.direct_solver_limit);
-    options.tolerance = solver.linear_tolerance;
+    options.tolerance             = solver.linear_tolerance;
+    options.amg_strong_threshold  = solver.amg_strong_threshold;
+    options.amg_aggressive_levels = solver.amg_aggressive_levels;
     // The Newton iterations of a step share one multigrid set-up: their
     // Jacobians differ little. A new step (other dt, control or mesh) sets
     // up anew.

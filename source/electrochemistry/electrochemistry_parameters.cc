@@ -395,6 +395,25 @@ namespace anodeless
                       "first (their Jacobians differ little); a solve that "
                       "fails with it is repeated with a new set-up.",
                       Patterns::Bool());
+    prm.add_parameter(
+      "AMG strong threshold",
+      amg_strong_threshold,
+      "Iterative solver: BoomerAMG's threshold of strong coupling. The thin, "
+      "highly conducting layers make the two potentials' operator "
+      "anisotropic; 0.5 coarsens it better than hypre's 2D default 0.25. "
+      "Example stack, 2D, 82k unknowns: linear solve 5.2 us per unknown and "
+      "Newton iteration at 0.5, 7.5 us at 0.25 (doc/performance.md, "
+      "benchmark a). [N]",
+      Patterns::Double(0, 0.99));
+    prm.add_parameter(
+      "AMG aggressive coarsening levels",
+      amg_aggressive_levels,
+      "Iterative solver: levels of BoomerAMG's hierarchy coarsened "
+      "aggressively. More CG iterations, each cheaper: with 1 (and the "
+      "strong threshold 0.5) the 2D Example at 82k unknowns takes 4.6 us per "
+      "unknown and Newton iteration against 5.2 us with 0, the 3D one at "
+      "219k 24 us against 50 us with hypre's defaults. [N]",
+      Patterns::Integer(0, 10));
     prm.leave_subsection();
   }
 

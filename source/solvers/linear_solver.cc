@@ -161,6 +161,9 @@ namespace anodeless
           {
             PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
             data.symmetric_operator = true;
+            data.strong_threshold   = options.amg_strong_threshold;
+            data.aggressive_coarsening_num_levels =
+              options.amg_aggressive_levels;
             own = std::make_unique<PETScWrappers::PreconditionBoomerAMG>(matrix,
                                                                          data);
             // Keep the set-up when the matrix's values change: PETSc would

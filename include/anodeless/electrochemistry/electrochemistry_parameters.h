@@ -115,6 +115,8 @@ namespace anodeless
     unsigned int direct_solver_limit   = 100000;
     double       linear_tolerance      = 1e-12;
     bool         reuse_preconditioner  = true;
+    double       amg_strong_threshold = 0.5; ///< BoomerAMG strength of coupling
+    unsigned int amg_aggressive_levels = 1; ///< BoomerAMG aggressive coarsening
 
     void
     declare(dealii::ParameterHandler &prm);

@@ -35,6 +35,10 @@ namespace anodeless
     bool         direct    = true;  ///< sparse direct (MUMPS / Amesos)
     double       tolerance = 1e-12; ///< relative residual, iterative solver
     unsigned int max_iterations = 2000;
+    /// BoomerAMG (PETSc): threshold of strong coupling and the levels
+    /// coarsened aggressively (hypre's defaults: 0.25 and 0).
+    double       amg_strong_threshold  = 0.25;
+    unsigned int amg_aggressive_levels = 0;
     /// Iterative solver: keep the multigrid set-up here and use it for the
     /// next solves until cleared (PETSc's BoomerAMG; ignored with Trilinos).
     /// A solve that fails with a kept set-up is repeated with a new one.
