@@ -229,22 +229,11 @@ namespace anodeless
 
     for (const auto &array : impl->record_arrays())
       {
-        const unsigned int  n = array.on_top_face ? nq_face : nq;
-        std::vector<double> sum;
-        unsigned int        parts = 0;
+        const unsigned int               n = array.on_top_face ? nq_face : nq;
+        std::vector<std::vector<double>> parts;
         for (auto &r : in)
-          {
-            const auto part = r.take();
-            if (part.empty())
-              continue;
-            const auto mean = point_mean(part, n);
-            sum.resize(mean.size(), 0.0);
-            for (unsigned int k = 0; k < mean.size(); ++k)
-              sum[k] += mean[k];
-            ++parts;
-          }
-        for (auto &v : sum)
-          v /= parts;
+          parts.push_back(r.take());
+        auto sum = mean_of_point_means(parts, n);
         // A face point carries a film gate: open if it was open on any
         // child (the film, if any, is spread over the parent's face).
         if (array.values == &d.face_state && !sum.empty())

@@ -352,6 +352,26 @@ namespace anodeless
   }
 
   std::vector<double>
+  mean_of_point_means(const std::vector<std::vector<double>> &parts,
+                      const unsigned int                      n_points)
+  {
+    std::vector<double> sum;
+    unsigned int        counted = 0;
+    for (const auto &part : parts)
+      if (!part.empty())
+        {
+          const auto mean = point_mean(part, n_points);
+          sum.resize(mean.size(), 0.0);
+          for (unsigned int k = 0; k < mean.size(); ++k)
+            sum[k] += mean[k];
+          ++counted;
+        }
+    for (auto &v : sum)
+      v /= counted;
+    return sum;
+  }
+
+  std::vector<double>
   repeat_points(const std::vector<double> &mean, const unsigned int n_points)
   {
     std::vector<double> values;

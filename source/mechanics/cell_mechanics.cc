@@ -1463,22 +1463,12 @@ namespace anodeless
           {
             // A film is the mean over the band children (those on its
             // interface); the other arrays the mean over all children.
-            const bool          film = k >= 2 && k <= 4;
-            std::vector<double> sum;
-            unsigned int        parts = 0;
+            const bool                       film = k >= 2 && k <= 4;
+            std::vector<std::vector<double>> parts;
             for (unsigned int c = 0; c < arrays[k].size(); ++c)
-              {
-                if (film && any_band && !band[c])
-                  continue;
-                const auto mean = point_mean(arrays[k][c], nq);
-                sum.resize(mean.size(), 0.0);
-                for (unsigned int i = 0; i < mean.size(); ++i)
-                  sum[i] += mean[i];
-                ++parts;
-              }
-            for (auto &v : sum)
-              v /= parts;
-            out.put(repeat_points(sum, nq));
+              if (!film || !any_band || band[c])
+                parts.push_back(arrays[k][c]);
+            out.put(repeat_points(mean_of_point_means(parts, nq), nq));
           }
         out.put(any_band ? 1.0 : 0.0);
         return record;

@@ -103,6 +103,12 @@ namespace anodeless
   std::vector<double>
   point_mean(const std::vector<double> &values, unsigned int n_points);
 
+  /// The mean over the non-empty @p parts (children's per-point arrays of
+  /// n_points blocks each) of their point means; empty if all are.
+  std::vector<double>
+  mean_of_point_means(const std::vector<std::vector<double>> &parts,
+                      unsigned int                            n_points);
+
   /// @p mean repeated for n_points points.
   std::vector<double>
   repeat_points(const std::vector<double> &mean, unsigned int n_points);
