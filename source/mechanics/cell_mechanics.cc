@@ -166,9 +166,12 @@ namespace anodeless
     distribute_dofs();
     void
     make_constraints();
-    /// Residual and tangent; with store, the trial states and stresses.
+    /// Residual and (with_matrix) tangent; with store, the trial states and
+    /// stresses. Returns the lateral stress integrated over the thickness.
     double
-    assemble(bool store, TrilinosWrappers::MPI::Vector &residual);
+    assemble(bool                           store,
+             TrilinosWrappers::MPI::Vector &residual,
+             bool                           with_matrix = true);
     /// Newton on the displacement (and the 1D lateral strain). Returns the
     /// number of iterations.
     void
@@ -415,10 +418,12 @@ namespace anodeless
   template <int dim>
   double
   CellMechanics<dim>::Impl::assemble(const bool                     store,
-                                     TrilinosWrappers::MPI::Vector &residual)
+                                     TrilinosWrappers::MPI::Vector &residual,
+                                     const bool                     with_matrix)
   {
-    ghosted  = solution;
-    matrix   = 0;
+    ghosted = solution;
+    if (with_matrix)
+      matrix = 0;
     residual = 0;
     FEValues<dim>                        values(fe,
                          quadrature,
@@ -494,6 +499,8 @@ namespace anodeless
               for (unsigned int i = 0; i < n; ++i)
                 {
                   local_residual(i) += JxW * (r.stress * shape_strains[i]);
+                  if (!with_matrix)
+                    continue;
                   const Stress Ci = r.tangent * shape_strains[i];
                   for (unsigned int j = 0; j < n; ++j)
                     local_matrix(i, j) += JxW * (Ci * shape_strains[j]);
@@ -544,21 +551,28 @@ namespace anodeless
                     {
                       const double vi = face_values[u].value(i, q)[component];
                       local_residual(i) += JxW * traction * vi;
-                      for (unsigned int j = 0; j < n; ++j)
-                        local_matrix(i, j) +=
-                          JxW * stiffness * vi *
-                          face_values[u].value(j, q)[component];
+                      if (with_matrix)
+                        for (unsigned int j = 0; j < n; ++j)
+                          local_matrix(i, j) +=
+                            JxW * stiffness * vi *
+                            face_values[u].value(j, q)[component];
                     }
                 }
             }
           cell->get_dof_indices(dofs);
-          constraints.distribute_local_to_global(local_matrix,
-                                                 local_residual,
-                                                 dofs,
-                                                 matrix,
-                                                 residual);
+          if (with_matrix)
+            constraints.distribute_local_to_global(local_matrix,
+                                                   local_residual,
+                                                   dofs,
+                                                   matrix,
+                                                   residual);
+          else
+            constraints.distribute_local_to_global(local_residual,
+                                                   dofs,
+                                                   residual);
         }
-    matrix.compress(VectorOperation::add);
+    if (with_matrix)
+      matrix.compress(VectorOperation::add);
     residual.compress(VectorOperation::add);
     return Utilities::MPI::sum(lateral, comm);
   }
@@ -576,12 +590,16 @@ namespace anodeless
     linear_solves      = 0;
     for (unsigned int it = 0; it < 40; ++it)
       {
-        const double integral = assemble(false, residual);
+        // After the first iteration the residual is usually converged:
+        // check it before the tangent is assembled.
+        const double integral = assemble(false, residual, it == 0);
         const double norm     = residual.l2_norm();
         if (!std::isfinite(norm))
           throw SolverFailure("the mechanics residual is not finite");
         if (norm <= 1e-11 * scale && it > 0)
           return lateral_force(integral);
+        if (it > 0)
+          assemble(false, residual);
         update = 0;
         residual *= -1.0;
         const bool direct =
@@ -655,7 +673,7 @@ namespace anodeless
                               "iterations (residual " +
                               std::to_string(norm / scale) + ")");
       }
-    return lateral_force(assemble(false, residual));
+    return lateral_force(assemble(false, residual, false));
   }
 
   template <int dim>
@@ -744,7 +762,7 @@ namespace anodeless
           }
       }
     TrilinosWrappers::MPI::Vector residual(owned, comm);
-    assemble(true, residual);
+    assemble(true, residual, false);
   }
 
   template <int dim>
