@@ -45,6 +45,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace anodeless
@@ -908,13 +909,41 @@ namespace anodeless
     const unsigned int n = d.parameters.mechanics.press_steps;
     // Load, then unload: the compaction laws are rate-independent, so the
     // hold at full pressure changes nothing.
+    // A load step whose Newton iteration fails (plastic flow of the metals
+    // in a large increment) is split in halves, up to 64ths.
+    const std::function<void(double, double, unsigned int)> load_to =
+      [&](const double from, const double to, const unsigned int depth) {
+        const TrilinosWrappers::MPI::Vector start   = d.solution;
+        const double                        lateral = d.lateral_strain;
+        d.load                                      = to * p;
+        d.lateral_load                              = d.load;
+        try
+          {
+            d.solve();
+            d.commit();
+          }
+        catch (const SolverFailure &failure)
+          {
+            if (depth == 6)
+              throw SolverFailure(
+                std::string("the fabrication press did not converge even in "
+                            "load increments 64 times smaller than "
+                            "Mechanics/Press/Load steps = ") +
+                std::to_string(n) + " gives (" + failure.what() +
+                "). Give more Load steps, a lower Mechanics/Press/Pressure, "
+                "or Mechanics/Press/Layers = sliding.");
+            d.solution       = start;
+            d.lateral_strain = lateral;
+            load_to(from, (from + to) / 2, depth + 1);
+            load_to((from + to) / 2, to, depth + 1);
+          }
+      };
+    double fraction = 0;
     for (unsigned int k = 1; k <= 2 * n; ++k)
       {
-        const double fraction = k <= n ? double(k) / n : double(2 * n - k) / n;
-        d.load                = fraction * p;
-        d.lateral_load        = d.load;
-        d.solve();
-        d.commit();
+        const double next = k <= n ? double(k) / n : double(2 * n - k) / n;
+        load_to(fraction, next, 0);
+        fraction = next;
       }
     d.load = d.lateral_load = 0;
     return d.top_displacement();

@@ -85,7 +85,9 @@ namespace anodeless
       Patterns::Selection("sliding|bonded"));
     prm.add_parameter("Load steps",
                       press_steps,
-                      "Load increments per ramp.",
+                      "Load increments per ramp (bonded layers). An increment "
+                      "whose Newton iteration fails is split in halves, down "
+                      "to 1/64 of it.",
                       Patterns::Integer(1, 10000));
     prm.leave_subsection();
 
