@@ -222,10 +222,7 @@ namespace anodeless
     CellRecord          out(record);
 
     // Potentials: vertex v of the parent is vertex v of child v.
-    std::vector<std::vector<double>> unknowns;
-    for (auto &r : in)
-      unknowns.push_back(r.take());
-    out.put(parent_q1_unknowns(fe, unknowns));
+    out.put(take_parent_q1_unknowns(fe, in));
 
     for (const auto &array : impl->record_arrays())
       {

@@ -340,6 +340,17 @@ namespace anodeless
     return values;
   }
 
+  template <int dim>
+  std::vector<double>
+  take_parent_q1_unknowns(const FiniteElement<dim> &fe,
+                          std::vector<CellRecord>  &children)
+  {
+    std::vector<std::vector<double>> unknowns;
+    for (auto &child : children)
+      unknowns.push_back(child.take());
+    return parent_q1_unknowns(fe, unknowns);
+  }
+
   std::vector<double>
   point_mean(const std::vector<double> &values, const unsigned int n_points)
   {
@@ -393,6 +404,12 @@ namespace anodeless
   child_q1_unknowns(const FiniteElement<3> &,
                     const std::vector<double> &,
                     unsigned int);
+  template std::vector<double>
+  take_parent_q1_unknowns(const FiniteElement<1> &, std::vector<CellRecord> &);
+  template std::vector<double>
+  take_parent_q1_unknowns(const FiniteElement<2> &, std::vector<CellRecord> &);
+  template std::vector<double>
+  take_parent_q1_unknowns(const FiniteElement<3> &, std::vector<CellRecord> &);
   template std::vector<double>
   parent_q1_unknowns(const FiniteElement<1> &,
                      const std::vector<std::vector<double>> &);

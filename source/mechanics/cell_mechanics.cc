@@ -1489,10 +1489,7 @@ namespace anodeless
         std::vector<double> record;
         CellRecord          out(record);
 
-        std::vector<std::vector<double>> unknowns;
-        for (auto &r : in)
-          unknowns.push_back(r.take());
-        out.put(parent_q1_unknowns(d.fe, unknowns));
+        out.put(take_parent_q1_unknowns(d.fe, in));
 
         // Each array of the children in turn: 0 points, 1 eigen_volume,
         // 2-4 films, 5 opening; then the band flag.

@@ -253,7 +253,8 @@ namespace anodeless
       "(scaled to the step's length) instead of those of the step's start, "
       "so that most steps settle at the first check. The settled result is "
       "the same within the Coupling tolerance. Patent Example, 1D, 51 "
-      "cycles: 3724 second passes instead of 15250, 24 s instead of 34 s. "
+      "cycles: 4918 second passes and 23 s at the Coupling tolerance 1e-5, "
+      "against 15250 and 34 s at 1e-4 without the prediction. "
       "[N]",
       Patterns::Bool());
     prm.leave_subsection();

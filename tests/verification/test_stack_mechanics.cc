@@ -574,20 +574,19 @@ namespace
     return values;
   }
 
-  template <int dim>
+  /// Compare what two runs report (stresses against 1 MPa, lengths against
+  /// 1 nm, densities as they are), to @p tolerance, and log the largest
+  /// relative difference.
   void
-  compare_meshes(const CellMechanics<dim> &adapted,
-                 const CellMechanics<dim> &layer_mesh,
-                 const std::string        &when)
+  compare_reported(const std::vector<std::pair<std::string, double>> &a,
+                   const std::vector<std::pair<std::string, double>> &b,
+                   const double                                       tolerance,
+                   const std::string                                 &when)
   {
-    const auto  a     = reported(adapted);
-    const auto  b     = reported(layer_mesh);
     double      worst = 0;
     std::string where;
     for (unsigned int k = 0; k < a.size(); ++k)
       {
-        // Stresses against 1 MPa, lengths against 1 nm, densities as they
-        // are.
         const double floor = a[k].first.find("density") != std::string::npos ?
                                1.0 :
                              a[k].first == "thickness change" ? 1e-9 :
@@ -595,8 +594,8 @@ namespace
         const double scale = std::max(std::abs(b[k].second), floor);
         check_relative(a[k].second,
                        b[k].second,
-                       1e-8,
-                       std::to_string(dim) + "D " + when + ": " + a[k].first,
+                       tolerance,
+                       when + ": " + a[k].first,
                        scale);
         if (std::abs(a[k].second - b[k].second) / scale >= worst)
           {
@@ -604,8 +603,35 @@ namespace
             where = a[k].first;
           }
       }
-    log() << dim << "D " << when << ": largest relative difference " << worst
-          << " (" << where << ") over " << a.size() << " reported values\n";
+    log() << when << ": largest relative difference " << worst << " (" << where
+          << ") over " << a.size() << " reported values\n";
+  }
+
+  template <int dim>
+  void
+  compare_meshes(const CellMechanics<dim> &adapted,
+                 const CellMechanics<dim> &layer_mesh,
+                 const std::string        &when)
+  {
+    compare_reported(reported(adapted),
+                     reported(layer_mesh),
+                     1e-8,
+                     std::to_string(dim) + "D " + when);
+  }
+
+  /// The stack pressed as one body in @p load_steps increments, in a
+  /// spring fixture, laterally free, on a mesh of 4 (x 2) lateral cells.
+  std::string
+  bonded_press_input(const unsigned int load_steps)
+  {
+    return "subsection Mechanics\n subsection Press\n  set Layers = bonded\n"
+           "  set Load steps = " +
+           std::to_string(load_steps) +
+           "\n end\n subsection Fixture\n  set Type = spring\n"
+           "  set Lateral constraint = free\n end\nend\n"
+           "subsection Stack\n set Lateral cells = 4\n set Depth cells = 2\n"
+           "end\nsubsection Electrochemistry\n subsection Halide layer\n"
+           "  set Spot size = 10e-6\n end\nend\n";
   }
 
   /**
@@ -624,13 +650,7 @@ namespace
   void
   check_mechanics_refinement()
   {
-    const std::string prm =
-      "subsection Mechanics\n subsection Press\n  set Layers = bonded\n"
-      " end\n subsection Fixture\n"
-      "  set Type = spring\n  set Lateral constraint = free\n end\nend\n"
-      "subsection Stack\n set Lateral cells = 4\n set Depth cells = 2\n"
-      "end\nsubsection Electrochemistry\n subsection Halide layer\n"
-      "  set Spot size = 10e-6\n end\nend\n";
+    const std::string     prm = bonded_press_input(10);
     MechanicsFixture<dim> adapted(prm), layer_mesh(prm);
     auto                 &tria     = *adapted.mesh.triangulation;
     const auto            n_coarse = tria.n_global_active_cells();
@@ -715,16 +735,7 @@ namespace
   std::vector<std::pair<std::string, double>>
   pressed_in_steps(const unsigned int steps)
   {
-    const std::string prm =
-      "subsection Mechanics\n subsection Press\n  set Layers = bonded\n"
-      "  set Load steps = " +
-      std::to_string(steps) +
-      "\n end\n subsection Fixture\n  set Type = spring\n"
-      "  set Lateral constraint = free\n end\nend\n"
-      "subsection Stack\n set Lateral cells = 4\n set Depth cells = 2\n"
-      "end\nsubsection Electrochemistry\n subsection Halide layer\n"
-      "  set Spot size = 10e-6\n end\nend\n";
-    MechanicsFixture<dim> f(prm);
+    MechanicsFixture<dim> f(bonded_press_input(steps));
     f.mechanics->press();
     f.mechanics->mount();
     return reported(*f.mechanics);
@@ -741,25 +752,9 @@ namespace
  */
 ANODELESS_TEST(press_load_substeps)
 {
-  const auto coarse = pressed_in_steps<3>(2);
-  const auto fine   = pressed_in_steps<3>(40);
-  double     worst  = 0;
-  for (unsigned int k = 0; k < coarse.size(); ++k)
-    {
-      const double scale =
-        std::max(std::abs(fine[k].second),
-                 fine[k].first == "thickness change"                ? 1e-9 :
-                 fine[k].first.find("density") != std::string::npos ? 1.0 :
-                                                                      1e6);
-      check_relative(coarse[k].second,
-                     fine[k].second,
-                     1e-6,
-                     "press in 2 against 40 steps: " + coarse[k].first,
-                     scale);
-      worst =
-        std::max(worst, std::abs(coarse[k].second - fine[k].second) / scale);
-    }
-  log() << "press in 2 load steps (split where they fail) against 40: "
-        << "largest relative difference " << worst << " over " << coarse.size()
-        << " reported values\n";
+  compare_reported(pressed_in_steps<3>(2),
+                   pressed_in_steps<3>(40),
+                   1e-6,
+                   "3D press in 2 load steps (split where they fail) against "
+                   "40");
 }

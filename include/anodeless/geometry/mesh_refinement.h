@@ -11,6 +11,8 @@
 
 #include <deal.II/lac/vector.h>
 
+#include <anodeless/io/checkpoint.h>
+
 #include <functional>
 #include <map>
 #include <string>
@@ -97,6 +99,13 @@ namespace anodeless
   std::vector<double>
   parent_q1_unknowns(const dealii::FiniteElement<dim>       &fe,
                      const std::vector<std::vector<double>> &children);
+
+  /// The parent's Q1 unknowns from its children's records: takes the next
+  /// array (a Q1 field's unknowns) from each reader in @p children.
+  template <int dim>
+  std::vector<double>
+  take_parent_q1_unknowns(const dealii::FiniteElement<dim> &fe,
+                          std::vector<CellRecord>          &children);
 
   /// Mean over the points of a per-point array of n_points equal blocks
   /// (equal weights: the tensor Gauss rules of the cells and faces).
