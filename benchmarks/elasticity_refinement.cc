@@ -1,13 +1,16 @@
 // Benchmark (b): the displacement solve of the stack's mechanics alone, on
 // the layered stack and uniform refinements of it, in 2D (plane strain) and
-// 3D. For each mesh: unknowns, CG iterations (smoothed-aggregation AMG with
-// the rigid-body modes), wall time of the set-up (DoFs, sparsity, matrix)
-// and of one mounted solve (assembly, AMG set-up, CG), per unknown, and the
-// peak memory of the process.
+// 3D. For each mesh: unknowns, CG iterations (the solver's multigrid: the
+// geometric one on the mesh levels for 'iterative', smoothed-aggregation
+// AMG with the rigid-body modes for 'algebraic'), wall time of the set-up
+// (DoFs, sparsity, matrix) and of one mounted solve (assembly,
+// preconditioner set-up, CG), per unknown, and the peak memory of the
+// process.
 //
-//   elasticity_refinement DIM FIRST_LEVEL LAST_LEVEL [direct|iterative]
+//   elasticity_refinement DIM FIRST_LEVEL LAST_LEVEL
+//                         [iterative|algebraic|direct|hypre]
 //
-// Run by benchmarks/run --cases elasticity_2d,elasticity_3d; not a test.
+// Run by benchmarks/run --elasticity DIM FIRST LAST; not a test.
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/utilities.h>
 
@@ -80,7 +83,7 @@ main(int argc, char **argv)
   return anodeless::benchmark::main(argc,
                                     argv,
                                     "elasticity_refinement",
-                                    "iterative|direct|hypre",
+                                    "iterative|direct|algebraic|hypre",
                                     run<2>,
                                     run<3>);
 }

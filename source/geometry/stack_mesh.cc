@@ -22,7 +22,10 @@ namespace anodeless
       triangulation =
         std::make_unique<parallel::distributed::Triangulation<dim>>(
           world,
-          Triangulation<dim>::limit_level_difference_at_vertices);
+          Triangulation<dim>::limit_level_difference_at_vertices,
+          // The levels of the mesh serve the displacement's multigrid.
+          parallel::distributed::Triangulation<
+            dim>::construct_multigrid_hierarchy);
   }
 
   template <int dim>

@@ -213,14 +213,21 @@ namespace anodeless
                       Patterns::Double(0, 1e-3));
     prm.leave_subsection();
 
-    prm.add_parameter("Linear solver",
-                      linear_solver,
-                      "direct, iterative (CG with algebraic multigrid and "
-                      "the rigid-body modes), or auto (direct below 20000 "
-                      "unknowns). hypre: CG with hypre's BoomerAMG on a "
-                      "copy of the matrix, without the rigid-body modes (for "
-                      "comparison; slower, doc/performance.md). [N]",
-                      Patterns::Selection("auto|direct|iterative|hypre"));
+    prm.add_parameter(
+      "Linear solver",
+      linear_solver,
+      "Solver of the displacement's linear systems. direct: Amesos KLU. "
+      "iterative: CG with geometric multigrid on the mesh's refinement "
+      "levels (Galerkin coarse operators, the layer mesh solved directly, "
+      "W-cycle, two symmetric Gauss-Seidel sweeps) where the mesh is the "
+      "layer mesh refined uniformly and the layer mesh has fewer than 20000 "
+      "unknowns; elsewhere (adapted meshes, no refinement) CG with "
+      "smoothed-aggregation algebraic multigrid and the rigid-body modes. "
+      "auto: direct below 20000 unknowns, iterative above. algebraic: CG "
+      "with the algebraic multigrid on every mesh. hypre: CG with hypre's "
+      "BoomerAMG on a copy of the matrix, without the rigid-body modes. The "
+      "last two are kept to compare (doc/performance.md). [N]",
+      Patterns::Selection("auto|direct|iterative|algebraic|hypre"));
     prm.add_parameter(
       "Coupling iterations",
       coupling_iterations,

@@ -122,6 +122,11 @@ namespace anodeless
     unsigned int
     last_linear_solves() const;
 
+    /// Whether iterative solves use the geometric multigrid on the mesh's
+    /// levels (else, if iterative, the algebraic multigrid).
+    bool
+    uses_geometric_multigrid() const;
+
     /// The state of the locally owned cells (displacement, material and
     /// film states), by cell id, and the stack's scalars, for a checkpoint.
     void

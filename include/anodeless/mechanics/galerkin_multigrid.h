@@ -1,0 +1,89 @@
+#pragma once
+
+#include <deal.II/dofs/dof_handler.h>
+
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <memory>
+#include <vector>
+
+namespace anodeless
+{
+  /**
+   * @brief Geometric multigrid on the refinement levels of a uniformly
+   * refined mesh, with Galerkin coarse operators (P^T A P), as a
+   * preconditioner for the displacement solve.
+   *
+   * The coarsest level is the layer-conforming mesh, solved directly, so
+   * every level resolves the layers and their stiffness jumps; the
+   * prolongation is the finite element's own interpolation between a cell
+   * and its children. Constrained unknowns of the finest level (supports,
+   * the plate's and lateral faces' shared unknowns) are left out of the
+   * coarse spaces, which therefore hold only displacements the constraints
+   * allow. Smoothing: symmetric Gauss-Seidel sweeps (per rank), W-cycle.
+   *
+   * Works on meshes whose active cells all lie on the finest level (global
+   * refinement, no hanging nodes); applicable() says whether a mesh
+   * qualifies. The triangulation must keep its multigrid hierarchy.
+   */
+  template <int dim>
+  class GalerkinMultigrid
+  {
+  public:
+    /// Whether the active cells of @p dof_handler's mesh all lie on one
+    /// level above the coarsest (over all ranks).
+    static bool
+    applicable(const dealii::DoFHandler<dim> &dof_handler);
+
+    /// Build the hierarchy for @p matrix (which must stay alive while this
+    /// object is used). @p dof_handler must have its level unknowns
+    /// distributed.
+    void
+    initialize(const dealii::DoFHandler<dim>                &dof_handler,
+               const dealii::AffineConstraints<double>      &constraints,
+               const dealii::TrilinosWrappers::SparseMatrix &matrix,
+               unsigned int                                  sweeps);
+
+    /// One W-cycle applied to @p src with a zero start.
+    void
+    vmult(dealii::TrilinosWrappers::MPI::Vector       &dst,
+          const dealii::TrilinosWrappers::MPI::Vector &src) const;
+
+    /// Number of levels, the finest included.
+    unsigned int
+    n_levels() const;
+
+  private:
+    void
+    cycle(unsigned int                                 level,
+          dealii::TrilinosWrappers::MPI::Vector       &x,
+          const dealii::TrilinosWrappers::MPI::Vector &b) const;
+
+    void
+    smooth(unsigned int                                 level,
+           dealii::TrilinosWrappers::MPI::Vector       &x,
+           const dealii::TrilinosWrappers::MPI::Vector &b) const;
+
+    unsigned int sweeps = 2;
+    /// [l] maps level l to level l + 1; the last maps to the active mesh.
+    std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongation;
+    /// Galerkin operators of the coarse levels; the finest is the caller's.
+    std::vector<dealii::TrilinosWrappers::SparseMatrix> coarse_matrices;
+    const dealii::TrilinosWrappers::SparseMatrix       *fine_matrix = nullptr;
+    std::vector<std::unique_ptr<dealii::TrilinosWrappers::PreconditionSSOR>>
+                                                            smoothers;
+    std::unique_ptr<dealii::SolverControl>                  coarse_control;
+    std::unique_ptr<dealii::TrilinosWrappers::SolverDirect> coarse_solver;
+    /// Work vectors per level: residual, coarse correction, smoother output,
+    /// right-hand side of a coarse cycle.
+    mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> residual,
+      correction, scratch, coarse_rhs;
+
+    const dealii::TrilinosWrappers::SparseMatrix &
+    matrix(unsigned int level) const;
+  };
+} // namespace anodeless

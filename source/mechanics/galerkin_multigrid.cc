@@ -1,0 +1,238 @@
+// Geometric multigrid with Galerkin coarse operators for the displacement
+// solve (see the header).
+#include <deal.II/base/mpi.h>
+
+#include <deal.II/distributed/tria_base.h>
+
+#include <deal.II/fe/fe.h>
+
+#include <deal.II/grid/tria.h>
+
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/solver_control.h>
+
+#include <anodeless/mechanics/galerkin_multigrid.h>
+
+#include <stdexcept>
+#include <tuple>
+
+namespace anodeless
+{
+  using namespace dealii;
+
+  template <int dim>
+  bool
+  GalerkinMultigrid<dim>::applicable(const DoFHandler<dim> &dof_handler)
+  {
+    const auto &tria = dof_handler.get_triangulation();
+    const auto *distributed =
+      dynamic_cast<const parallel::TriangulationBase<dim> *>(&tria);
+    if (distributed == nullptr ||
+        !distributed->is_multilevel_hierarchy_constructed())
+      return false;
+    const unsigned int finest    = tria.n_global_levels() - 1;
+    unsigned int       off_level = 0;
+    for (const auto &cell : tria.active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          static_cast<unsigned int>(cell->level()) != finest)
+        ++off_level;
+    return finest > 0 &&
+           Utilities::MPI::sum(off_level, tria.get_communicator()) == 0;
+  }
+
+  template <int dim>
+  const TrilinosWrappers::SparseMatrix &
+  GalerkinMultigrid<dim>::matrix(const unsigned int level) const
+  {
+    return level == coarse_matrices.size() ? *fine_matrix :
+                                             coarse_matrices[level];
+  }
+
+  template <int dim>
+  unsigned int
+  GalerkinMultigrid<dim>::n_levels() const
+  {
+    return coarse_matrices.size() + 1;
+  }
+
+  template <int dim>
+  void
+  GalerkinMultigrid<dim>::initialize(
+    const DoFHandler<dim>                &dof_handler,
+    const AffineConstraints<double>      &constraints,
+    const TrilinosWrappers::SparseMatrix &fine,
+    const unsigned int                    n_sweeps)
+  {
+    const auto        &tria   = dof_handler.get_triangulation();
+    const MPI_Comm     comm   = tria.get_communicator();
+    const unsigned int finest = tria.n_global_levels() - 1;
+    const auto        &fe     = dof_handler.get_fe();
+    const unsigned int n      = fe.n_dofs_per_cell();
+    sweeps                    = n_sweeps;
+    fine_matrix               = &fine;
+    prolongation.clear();
+    prolongation.resize(finest);
+    coarse_matrices.clear();
+    coarse_matrices.resize(finest);
+
+    std::vector<IndexSet> owned(finest + 1);
+    for (unsigned int l = 0; l < finest; ++l)
+      owned[l] = dof_handler.locally_owned_mg_dofs(l);
+    owned[finest] = dof_handler.locally_owned_dofs();
+
+    std::vector<types::global_dof_index> parent_dofs(n), child_dofs(n);
+    for (unsigned int l = 0; l < finest; ++l)
+      {
+        const bool             to_active = l + 1 == finest;
+        const IndexSet        &rows      = owned[l + 1];
+        DynamicSparsityPattern pattern(rows.size(), owned[l].size(), rows);
+        std::vector<
+          std::tuple<types::global_dof_index, types::global_dof_index, double>>
+          entries;
+        for (const auto &cell : dof_handler.mg_cell_iterators_on_level(l))
+          {
+            if (!cell->has_children() ||
+                cell->level_subdomain_id() == numbers::artificial_subdomain_id)
+              continue;
+            cell->get_mg_dof_indices(parent_dofs);
+            for (unsigned int c = 0; c < cell->n_children(); ++c)
+              {
+                const auto child = cell->child(c);
+                if (to_active)
+                  {
+                    if (child->is_artificial())
+                      continue;
+                    child->get_dof_indices(child_dofs);
+                  }
+                else
+                  {
+                    if (child->level_subdomain_id() ==
+                        numbers::artificial_subdomain_id)
+                      continue;
+                    child->get_mg_dof_indices(child_dofs);
+                  }
+                const auto &interpolation = fe.get_prolongation_matrix(
+                  c,
+                  RefinementCase<dim>::isotropic_refinement);
+                for (unsigned int i = 0; i < n; ++i)
+                  {
+                    // The coarse spaces hold only what the constraints of
+                    // the active mesh allow: its constrained unknowns are
+                    // set by the constraints, not by coarse corrections.
+                    if (!rows.is_element(child_dofs[i]) ||
+                        (to_active &&
+                         constraints.is_constrained(child_dofs[i])))
+                      continue;
+                    for (unsigned int j = 0; j < n; ++j)
+                      if (std::abs(interpolation(i, j)) > 1e-12)
+                        {
+                          pattern.add(child_dofs[i], parent_dofs[j]);
+                          entries.emplace_back(child_dofs[i],
+                                               parent_dofs[j],
+                                               interpolation(i, j));
+                        }
+                  }
+              }
+          }
+        // Every owned unknown that is free must be reached from its parent
+        // cell; a missing parent would leave a hole in the coarse space.
+        for (const auto row : rows)
+          if (pattern.row_length(row) == 0 &&
+              !(to_active && constraints.is_constrained(row)))
+            throw std::runtime_error(
+              "geometric multigrid: no parent cell for unknown " +
+              std::to_string(row) + " on level " + std::to_string(l + 1));
+        prolongation[l].reinit(rows, owned[l], pattern, comm, true);
+        for (const auto &[row, column, value] : entries)
+          prolongation[l].set(row, column, value);
+        prolongation[l].compress(VectorOperation::insert);
+      }
+
+    // Galerkin coarse operators, finest first.
+    for (unsigned int l = finest; l-- > 0;)
+      {
+        TrilinosWrappers::SparseMatrix product;
+        matrix(l + 1).mmult(product, prolongation[l]);
+        prolongation[l].Tmmult(coarse_matrices[l], product);
+      }
+
+    smoothers.clear();
+    smoothers.resize(finest + 1);
+    for (unsigned int l = 1; l <= finest; ++l)
+      {
+        smoothers[l] = std::make_unique<TrilinosWrappers::PreconditionSSOR>();
+        smoothers[l]->initialize(
+          matrix(l),
+          TrilinosWrappers::PreconditionSSOR::AdditionalData(1.0));
+      }
+    coarse_control = std::make_unique<SolverControl>(1, 0);
+    coarse_solver =
+      std::make_unique<TrilinosWrappers::SolverDirect>(*coarse_control);
+    coarse_solver->initialize(coarse_matrices[0]);
+
+    residual.resize(finest + 1);
+    correction.resize(finest + 1);
+    scratch.resize(finest + 1);
+    coarse_rhs.resize(finest + 1);
+    for (unsigned int l = 0; l <= finest; ++l)
+      {
+        residual[l].reinit(owned[l], comm);
+        correction[l].reinit(owned[l], comm);
+        scratch[l].reinit(owned[l], comm);
+        coarse_rhs[l].reinit(owned[l], comm);
+      }
+  }
+
+  template <int dim>
+  void
+  GalerkinMultigrid<dim>::smooth(const unsigned int                   level,
+                                 TrilinosWrappers::MPI::Vector       &x,
+                                 const TrilinosWrappers::MPI::Vector &b) const
+  {
+    for (unsigned int s = 0; s < sweeps; ++s)
+      {
+        matrix(level).vmult(residual[level], x);
+        residual[level].sadd(-1.0, 1.0, b);
+        smoothers[level]->vmult(scratch[level], residual[level]);
+        x += scratch[level];
+      }
+  }
+
+  template <int dim>
+  void
+  GalerkinMultigrid<dim>::cycle(const unsigned int                   level,
+                                TrilinosWrappers::MPI::Vector       &x,
+                                const TrilinosWrappers::MPI::Vector &b) const
+  {
+    if (level == 0)
+      {
+        coarse_solver->solve(x, b);
+        return;
+      }
+    x = 0;
+    smooth(level, x, b);
+    // W-cycle: two coarse corrections, each from the current residual
+    // (the same as two coarse cycles, the coarse operators being Galerkin).
+    const unsigned int corrections = level > 1 ? 2 : 1;
+    for (unsigned int k = 0; k < corrections; ++k)
+      {
+        matrix(level).vmult(residual[level], x);
+        residual[level].sadd(-1.0, 1.0, b);
+        prolongation[level - 1].Tvmult(coarse_rhs[level - 1], residual[level]);
+        cycle(level - 1, correction[level - 1], coarse_rhs[level - 1]);
+        prolongation[level - 1].vmult_add(x, correction[level - 1]);
+      }
+    smooth(level, x, b);
+  }
+
+  template <int dim>
+  void
+  GalerkinMultigrid<dim>::vmult(TrilinosWrappers::MPI::Vector       &dst,
+                                const TrilinosWrappers::MPI::Vector &src) const
+  {
+    cycle(coarse_matrices.size(), dst, src);
+  }
+
+  template class GalerkinMultigrid<2>;
+  template class GalerkinMultigrid<3>;
+} // namespace anodeless
