@@ -122,8 +122,8 @@ namespace anodeless
     unsigned int
     last_linear_solves() const;
 
-    /// Whether iterative solves use the geometric multigrid on the mesh's
-    /// levels (else, if iterative, the algebraic multigrid).
+    /// Whether the last linear solve used the geometric multigrid on the
+    /// mesh's levels (false after a direct or algebraic multigrid solve).
     bool
     uses_geometric_multigrid() const;
 
