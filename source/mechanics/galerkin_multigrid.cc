@@ -49,13 +49,6 @@ namespace anodeless
   }
 
   template <int dim>
-  unsigned int
-  GalerkinMultigrid<dim>::n_levels() const
-  {
-    return coarse_matrices.size() + 1;
-  }
-
-  template <int dim>
   void
   GalerkinMultigrid<dim>::initialize(
     const DoFHandler<dim>                &dof_handler,

@@ -53,10 +53,6 @@ namespace anodeless
     vmult(dealii::TrilinosWrappers::MPI::Vector       &dst,
           const dealii::TrilinosWrappers::MPI::Vector &src) const;
 
-    /// Number of levels, the finest included.
-    unsigned int
-    n_levels() const;
-
   private:
     void
     cycle(unsigned int                                 level,
