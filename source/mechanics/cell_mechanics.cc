@@ -29,8 +29,6 @@
 #include <deal.II/numerics/data_out.h>
 
 #include <Epetra_CrsMatrix.h>
-#include <Epetra_MultiVector.h>
-#include <Teuchos_ParameterList.hpp>
 
 #include <anodeless/core/constants.h>
 #include <anodeless/core/errors.h>
@@ -57,7 +55,7 @@ namespace anodeless
   namespace
   {
     /// Below this many displacement unknowns, the 'auto' solver is direct
-    /// (Amesos KLU), and the multigrid's coarsest level must stay below it.
+    /// (Amesos KLU), and so is the geometric multigrid's coarsest level.
     constexpr types::global_dof_index direct_solve_limit = 20000;
 
     enum class Behaviour
@@ -189,8 +187,10 @@ namespace anodeless
     double
     solve_displacement();
     /// Translations and rotations at the locally owned unknowns, one mode
-    /// after the other (ML's layout).
-    std::vector<double> rigid_body_modes;
+    /// after the other (ML's layout; empty in 1D), and each unknown's
+    /// component, for the algebraic multigrid.
+    std::vector<double>            rigid_body_modes;
+    std::vector<std::vector<bool>> constant_modes;
     /// Whether the displacement has level unknowns for the geometric
     /// multigrid (iterative solver, uniformly refined 2D/3D mesh).
     bool multigrid_levels = false;
@@ -210,8 +210,6 @@ namespace anodeless
                                                   true) != band_cell.end(),
                                         comm);
     }
-    void
-    compute_rigid_body_modes();
     /// CG + hypre's BoomerAMG (systems AMG, unknown-based) on a PETSc copy
     /// of the matrix: the alternative to ML, kept to measure the choice.
     unsigned int
@@ -348,13 +346,12 @@ namespace anodeless
         if (GalerkinMultigrid<dim>::applicable(dof_handler))
           {
             dof_handler.distribute_mg_dofs();
-            // The layer mesh is the coarsest level and is solved directly:
-            // past the direct solver's range, algebraic multigrid instead.
-            multigrid_levels = dof_handler.n_dofs(0) < direct_solve_limit;
+            multigrid_levels = true;
           }
     owned    = dof_handler.locally_owned_dofs();
     relevant = DoFTools::extract_locally_relevant_dofs(dof_handler);
     rigid_body_modes.clear();
+    constant_modes.clear();
     // On an adapted mesh, a node that hangs cannot carry a face's unknown.
     AffineConstraints<double> hanging(relevant);
     DoFTools::make_hanging_node_constraints(dof_handler, hanging);
@@ -660,7 +657,11 @@ namespace anodeless
             if constexpr (dim > 1)
               {
                 GalerkinMultigrid<dim> multigrid;
-                multigrid.initialize(dof_handler, constraints, matrix, 2);
+                multigrid.initialize(dof_handler,
+                                     constraints,
+                                     matrix,
+                                     2,
+                                     direct_solve_limit);
                 last_solve_geometric = true;
                 SolverCG<TrilinosWrappers::MPI::Vector> solver(control);
                 solver.solve(matrix, update, residual, multigrid);
@@ -672,41 +673,23 @@ namespace anodeless
           {
             // Smoothed aggregation with all rigid-body modes (translations
             // and rotations) as the near null space.
-            TrilinosWrappers::PreconditionAMG                 amg;
-            TrilinosWrappers::PreconditionAMG::AdditionalData data;
-            data.elliptic              = true;
-            data.higher_order_elements = false;
-            // Thin layers (250 nm against lateral cells of micrometres) make
-            // the operator anisotropic; symmetric Gauss-Seidel smoothing
-            // handles that better than Chebyshev (39-64 iterations), a
-            // W-cycle with four sweeps keeps the count from growing under
-            // refinement, and aggregating across all couplings (threshold 0
-            // instead of 1e-4) helps further. 2D stack, 3k to 179k
-            // unknowns: 18, 23, 26, 27 iterations and 3.7 s at 179k, against
-            // 20, 27, 34, 36 and 4.8 s with the default threshold and 27,
-            // 37, 46, 58 with a V-cycle and two sweeps.
-            data.smoother_type         = "symmetric Gauss-Seidel";
-            data.smoother_sweeps       = 4;
-            data.w_cycle               = true;
-            data.aggregation_threshold = 0.0;
-            DoFTools::extract_constant_modes(dof_handler,
-                                             ComponentMask(dim, true),
-                                             data.constant_modes);
-            Teuchos::ParameterList              list;
-            std::unique_ptr<Epetra_MultiVector> translations;
-            data.set_parameters(list, translations, matrix);
-            if (dim > 1)
+            if (constant_modes.empty())
               {
-                if (rigid_body_modes.empty())
-                  compute_rigid_body_modes();
-                list.set("null space: type", "pre-computed");
-                list.set("null space: dimension",
-                         static_cast<int>(
-                           rigid_body_modes.size() /
-                           std::max<std::size_t>(owned.n_elements(), 1)));
-                list.set("null space: vectors", rigid_body_modes.data());
+                if constexpr (dim > 1)
+                  rigid_body_modes =
+                    anodeless::rigid_body_modes<dim>(dof_handler,
+                                                     owned,
+                                                     constant_modes);
+                else
+                  DoFTools::extract_constant_modes(dof_handler,
+                                                   ComponentMask(dim, true),
+                                                   constant_modes);
               }
-            amg.initialize(matrix, list);
+            TrilinosWrappers::PreconditionAMG amg;
+            initialize_elasticity_amg(amg,
+                                      matrix,
+                                      constant_modes,
+                                      rigid_body_modes);
             SolverCG<TrilinosWrappers::MPI::Vector> solver(control);
             solver.solve(matrix, update, residual, amg);
             linear_iterations += control.last_step();
@@ -726,46 +709,6 @@ namespace anodeless
                               std::to_string(norm / scale) + ")");
       }
     return lateral_force(assemble(false, residual, false));
-  }
-
-  template <int dim>
-  void
-  CellMechanics<dim>::Impl::compute_rigid_body_modes()
-  {
-    const unsigned int n_modes = dim == 2 ? 3 : 6;
-    const unsigned int n       = owned.n_elements();
-    rigid_body_modes.assign(n_modes * n, 0.0);
-    std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
-    const auto                           support = fe.get_unit_support_points();
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned() || cell->is_ghost())
-        {
-          cell->get_dof_indices(dofs);
-          for (unsigned int i = 0; i < dofs.size(); ++i)
-            {
-              if (!owned.is_element(dofs[i]))
-                continue;
-              const unsigned int row = owned.index_within_set(dofs[i]);
-              const unsigned int c   = fe.system_to_component_index(i).first;
-              // Vertex of this shape function (Q1: support points are
-              // vertices).
-              const Point<dim> x =
-                cell->vertex(fe.system_to_component_index(i).second);
-              (void)support;
-              rigid_body_modes[c * n + row] = 1.0; // translation c
-              if (dim == 2)
-                rigid_body_modes[2 * n + row] = c == 0 ? -x[1] : x[0];
-              else
-                {
-                  // rotations about x, y, z
-                  const double r[3][3] = {{0, -x[2 % dim], x[1 % dim]},
-                                          {x[2 % dim], 0, -x[0]},
-                                          {-x[1 % dim], x[0], 0}};
-                  for (unsigned int k = 0; k < 3; ++k)
-                    rigid_body_modes[(3 + k) * n + row] = r[k][c];
-                }
-            }
-        }
   }
 
   template <int dim>

@@ -14,12 +14,40 @@
 namespace anodeless
 {
   /**
+   * Translations and rotations (the rigid-body modes) at the locally owned
+   * unknowns @p owned of a Q1 displacement, one mode after the other (ML's
+   * layout), on the active cells or, if @p level is given, on that level's
+   * cells. @p constant_modes receives each unknown's component.
+   */
+  template <int dim>
+  std::vector<double>
+  rigid_body_modes(const dealii::DoFHandler<dim>  &dof_handler,
+                   const dealii::IndexSet         &owned,
+                   std::vector<std::vector<bool>> &constant_modes,
+                   unsigned int level = dealii::numbers::invalid_unsigned_int);
+
+  /**
+   * Set up @p amg, Trilinos ML's smoothed aggregation for a displacement
+   * matrix, with @p modes (from rigid_body_modes(); empty in 1D) as the near
+   * null space.
+   */
+  void
+  initialize_elasticity_amg(
+    dealii::TrilinosWrappers::PreconditionAMG    &amg,
+    const dealii::TrilinosWrappers::SparseMatrix &matrix,
+    const std::vector<std::vector<bool>>         &constant_modes,
+    const std::vector<double>                    &modes);
+
+  /**
    * @brief Geometric multigrid on the refinement levels of a uniformly
    * refined mesh, with Galerkin coarse operators (P^T A P), as a
    * preconditioner for the displacement solve.
    *
-   * The coarsest level is the layer-conforming mesh, solved directly, so
-   * every level resolves the layers and their stiffness jumps; the
+   * The coarsest level is the layer-conforming mesh, so every level
+   * resolves the layers and their stiffness jumps. It is solved directly
+   * below @p coarse_direct_limit unknowns, above by one application of the
+   * smoothed-aggregation AMG (a fixed linear operator, so CG still applies).
+   * The
    * prolongation is the finite element's own interpolation between a cell
    * and its children. Constrained unknowns of the finest level (supports,
    * the plate's and lateral faces' shared unknowns) are left out of the
@@ -46,7 +74,8 @@ namespace anodeless
     initialize(const dealii::DoFHandler<dim>                &dof_handler,
                const dealii::AffineConstraints<double>      &constraints,
                const dealii::TrilinosWrappers::SparseMatrix &matrix,
-               unsigned int                                  sweeps);
+               unsigned int                                  sweeps,
+               dealii::types::global_dof_index coarse_direct_limit);
 
     /// One W-cycle applied to @p src with a zero start.
     void
@@ -71,9 +100,11 @@ namespace anodeless
     std::vector<dealii::TrilinosWrappers::SparseMatrix> coarse_matrices;
     const dealii::TrilinosWrappers::SparseMatrix       *fine_matrix = nullptr;
     std::vector<std::unique_ptr<dealii::TrilinosWrappers::PreconditionSSOR>>
-                                                            smoothers;
-    std::unique_ptr<dealii::SolverControl>                  coarse_control;
-    std::unique_ptr<dealii::TrilinosWrappers::SolverDirect> coarse_solver;
+                                                               smoothers;
+    std::unique_ptr<dealii::SolverControl>                     coarse_control;
+    std::unique_ptr<dealii::TrilinosWrappers::SolverDirect>    coarse_solver;
+    std::unique_ptr<dealii::TrilinosWrappers::PreconditionAMG> coarse_amg;
+    std::vector<double>                                        coarse_modes;
     /// Work vectors per level: residual, coarse correction, smoother output,
     /// right-hand side of a coarse cycle.
     mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> residual,
