@@ -47,9 +47,8 @@ namespace anodeless
    * resolves the layers and their stiffness jumps. It is solved directly
    * below @p coarse_direct_limit unknowns, above by one application of the
    * smoothed-aggregation AMG (a fixed linear operator, so CG still applies).
-   * The
-   * prolongation is the finite element's own interpolation between a cell
-   * and its children. Constrained unknowns of the finest level (supports,
+   * The prolongation is the finite element's own interpolation between a
+   * cell and its children. Constrained unknowns of the finest level (supports,
    * the plate's and lateral faces' shared unknowns) are left out of the
    * coarse spaces, which therefore hold only displacements the constraints
    * allow. Smoothing: symmetric Gauss-Seidel sweeps (per rank), W-cycle.
