@@ -112,7 +112,7 @@ namespace anodeless
     double       residual_tolerance    = 1e-10;
     double       update_tolerance      = 1e-10;
     std::string  linear_solver         = "auto";
-    unsigned int direct_solver_limit   = 100000;
+    unsigned int direct_solver_limit   = 20000;
     double       linear_tolerance      = 1e-12;
     bool         reuse_preconditioner  = true;
     double       amg_strong_threshold = 0.5; ///< BoomerAMG strength of coupling
