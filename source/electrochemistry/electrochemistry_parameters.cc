@@ -382,11 +382,11 @@ namespace anodeless
                       direct_solver_limit,
                       "With 'auto', systems up to this many unknowns are "
                       "solved directly. The sparse LU's cost grows faster "
-                      "than the multigrid's: on the Example's first 2 min of "
-                      "charge (1 rank) the two take the same time at 21k "
+                      "than the multigrid's: in the Example's first minutes "
+                      "of charge (1 rank) the two take the same time at 21k "
                       "unknowns in 2D, the multigrid 21 % less at 82k, and "
-                      "in 3D at 30k the LU is many times slower "
-                      "(doc/performance.md).",
+                      "in 3D at 30k the LU takes 25 times as long per time "
+                      "step (doc/performance.md).",
                       Patterns::Integer(0));
     prm.add_parameter("Linear tolerance",
                       linear_tolerance,
