@@ -8,6 +8,8 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <Epetra_Operator.h>
+
 #include <memory>
 #include <vector>
 
@@ -98,8 +100,8 @@ namespace anodeless
     /// Galerkin operators of the coarse levels; the finest is the caller's.
     std::vector<dealii::TrilinosWrappers::SparseMatrix> coarse_matrices;
     const dealii::TrilinosWrappers::SparseMatrix       *fine_matrix = nullptr;
-    std::vector<std::unique_ptr<dealii::TrilinosWrappers::PreconditionSSOR>>
-                                                               smoothers;
+    /// Symmetric Gauss-Seidel sweep of each level above the coarsest.
+    std::vector<std::unique_ptr<Epetra_Operator>>              smoothers;
     std::unique_ptr<dealii::SolverControl>                     coarse_control;
     std::unique_ptr<dealii::TrilinosWrappers::SolverDirect>    coarse_solver;
     std::unique_ptr<dealii::TrilinosWrappers::PreconditionAMG> coarse_amg;
