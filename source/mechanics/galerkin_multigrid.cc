@@ -253,10 +253,11 @@ namespace anodeless
     smoothers.resize(finest + 1);
     for (unsigned int l = 1; l <= finest; ++l)
       {
-        // Ifpack's relaxation on the matrix itself: on several ranks each
-        // sweep takes the off-rank values of the last sweep. deal.II's SSOR
-        // wraps the rank's rows in a filter that Ifpack reads row by row:
-        // on 2 ranks that took a third of a 2D run at 111k unknowns.
+        // Ifpack's relaxation on the matrix itself. One sweep from zero
+        // sees zero off-rank values, so each rank sweeps its own rows, as
+        // deal.II's SSOR does; but that wraps the rows in a filter Ifpack
+        // reads row by row: about 30 % of each rank's time on 2 ranks (2D,
+        // 111k unknowns).
         auto relaxation = std::make_unique<Ifpack_PointRelaxation>(
           &matrix(l).trilinos_matrix());
         Teuchos::ParameterList list;
