@@ -374,9 +374,9 @@ namespace anodeless
                       Patterns::Double(1e-16, 1e-2));
     prm.add_parameter("Linear solver",
                       linear_solver,
-                      "direct (MUMPS), iterative (CG with algebraic "
-                      "multigrid), or auto (direct below 'Direct solver "
-                      "limit' unknowns).",
+                      "direct (PETSc's sparse LU on one rank, MUMPS on "
+                      "several), iterative (CG with algebraic multigrid), or "
+                      "auto (direct up to 'Direct solver limit' unknowns).",
                       Patterns::Selection("auto|direct|iterative"));
     prm.add_parameter("Direct solver limit",
                       direct_solver_limit,

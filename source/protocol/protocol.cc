@@ -308,11 +308,19 @@ namespace anodeless
                       minimum_time_step,
                       "Smallest time step before the run gives up, in s.",
                       Patterns::Double(1e-15, 1e3));
-    prm.add_parameter("Voltage change per step",
-                      voltage_change_per_step,
-                      "Target change of the cell voltage per time step, in "
-                      "V; steps grow or shrink to meet it.",
-                      Patterns::Double(1e-6, 1));
+    prm.add_parameter(
+      "Voltage change per step",
+      voltage_change_per_step,
+      "Target change of the cell voltage per time step, in "
+      "V; steps grow or shrink to meet it. It sets how finely "
+      "the voltage curve is sampled; the capacities hardly "
+      "depend on it (each cut-off is landed on). 1D Example, "
+      "first cycle: 613 steps at 0.005 V and 300 s, 160 at "
+      "0.02 V and 1200 s, capacities within 1.5e-5 of those "
+      "at 0.0025 V and 150 s; over 51 cycles the fade "
+      "accumulates: discharge capacities differ by up to 0.55 % "
+      "(cycle 35; doc/performance.md). [N]",
+      Patterns::Double(1e-6, 1));
     prm.add_parameter("Voltage cut-off tolerance",
                       voltage_cutoff_tolerance,
                       "A step ends when the voltage is within this distance "
