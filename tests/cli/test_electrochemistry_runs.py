@@ -493,8 +493,9 @@ elif case == "step_control":
     # The capacities of a CC/CV cycle are integrals of the current to
     # cut-offs that each step lands on, so the step control's targets
     # (the voltage change per step, the largest step) set how finely the
-    # voltage curve is sampled more than the capacities (measured: 8.5e-6
-    # between the default and the coarse control, 613 against 160 steps).
+    # voltage curve is sampled more than the capacities (measured against
+    # the finest: 5.9e-6 for the default control in 613 steps, 1.5e-5 for
+    # the coarse one in 160).
     controls = {"fine": (0.0025, 150), "default": (0.005, 300),
                 "coarse": (0.02, 1200)}
     results = {}
