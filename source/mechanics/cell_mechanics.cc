@@ -625,8 +625,10 @@ namespace anodeless
     };
     TrilinosWrappers::MPI::Vector residual(owned, comm), update(owned, comm);
     const double scale = std::max({load, mech.stack_pressure, 1e5}) * area;
-    linear_iterations  = 0;
-    linear_solves      = 0;
+    // The residual (N) at which the Newton iteration stops.
+    const double newton_tolerance = 1e-11 * scale;
+    linear_iterations             = 0;
+    linear_solves                 = 0;
     for (unsigned int it = 0; it < 40; ++it)
       {
         // After the first iteration the residual is usually converged:
@@ -635,7 +637,7 @@ namespace anodeless
         const double norm     = residual.l2_norm();
         if (!std::isfinite(norm))
           throw SolverFailure("the mechanics residual is not finite");
-        if (norm <= 1e-11 * scale && it > 0)
+        if (norm <= newton_tolerance && it > 0)
           return lateral_force(integral);
         if (it > 0)
           assemble(false, residual);
@@ -650,7 +652,7 @@ namespace anodeless
         // that point change the displacement below what the step resolves.
         SolverControl control(5000,
                               std::max(1e-12 * residual.l2_norm(),
-                                       1e-12 * scale));
+                                       0.1 * newton_tolerance));
         last_solve_geometric = false;
         if (direct)
           {

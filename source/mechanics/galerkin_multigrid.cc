@@ -15,6 +15,7 @@
 #include <Ifpack_PointRelaxation.h>
 #include <Teuchos_ParameterList.hpp>
 
+#include <anodeless/core/errors.h>
 #include <anodeless/mechanics/galerkin_multigrid.h>
 
 #include <stdexcept>
@@ -265,11 +266,15 @@ namespace anodeless
         list.set("relaxation: sweeps", 1);
         list.set("relaxation: damping factor", 1.0);
         list.set("relaxation: zero starting solution", true);
-        if (relaxation->SetParameters(list) != 0 ||
-            relaxation->Initialize() != 0 || relaxation->Compute() != 0)
-          throw std::runtime_error(
-            "geometric multigrid: the Gauss-Seidel smoother could not be "
-            "set up on level " +
+        // A set-up that fails on one rank must fail on all, so that the
+        // step is cut everywhere rather than one rank leaving the solve.
+        const bool failed = relaxation->SetParameters(list) != 0 ||
+                            relaxation->Initialize() != 0 ||
+                            relaxation->Compute() != 0;
+        if (Utilities::MPI::logical_or(failed, comm))
+          throw SolverFailure(
+            "the displacement's geometric multigrid: the Gauss-Seidel "
+            "smoother could not be set up on level " +
             std::to_string(l));
         smoothers[l] = std::move(relaxation);
       }
