@@ -370,7 +370,10 @@ namespace anodeless
     prm.add_parameter("Update tolerance",
                       update_tolerance,
                       "... and the largest potential update is below this, "
-                      "in V.",
+                      "in V, or the distance to the solution estimated from "
+                      "the contraction theta of two full Newton steps, "
+                      "theta / (1 - theta) times the last update (Deuflhard "
+                      "2004), is.",
                       Patterns::Double(1e-16, 1e-2));
     prm.add_parameter("Linear solver",
                       linear_solver,
@@ -393,6 +396,21 @@ namespace anodeless
                       "Relative residual reduction of the iterative linear "
                       "solver.",
                       Patterns::Double(1e-16, 1e-2));
+    prm.add_parameter(
+      "Forcing",
+      forcing,
+      "Iterative solver: how far each Newton iteration's linear solve goes. "
+      "fixed: to 'Linear tolerance'. Eisenstat-Walker: to a relative "
+      "residual that follows the Newton iteration's progress (Eisenstat and "
+      "Walker 1996, choice 2), between 'Linear tolerance' and 'Maximum "
+      "forcing'; the Newton test is the same, so the converged step is too, "
+      "to that test's tolerances.",
+      Patterns::Selection("fixed|Eisenstat-Walker"));
+    prm.add_parameter("Maximum forcing",
+                      maximum_forcing,
+                      "Eisenstat-Walker: the loosest relative residual of a "
+                      "linear solve, and that of a time step's first one.",
+                      Patterns::Double(1e-16, 0.9));
     prm.add_parameter("Reuse preconditioner",
                       reuse_preconditioner,
                       "Iterative solver: the Newton iterations of a time "

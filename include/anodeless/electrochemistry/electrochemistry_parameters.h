@@ -114,6 +114,8 @@ namespace anodeless
     std::string  linear_solver         = "auto";
     unsigned int direct_solver_limit   = 20000;
     double       linear_tolerance      = 1e-12;
+    std::string  forcing               = "Eisenstat-Walker";
+    double       maximum_forcing       = 0.1;
     bool         reuse_preconditioner  = true;
     double       amg_strong_threshold = 0.5; ///< BoomerAMG strength of coupling
     unsigned int amg_aggressive_levels = 1; ///< BoomerAMG aggressive coarsening
