@@ -76,7 +76,8 @@ namespace anodeless
                const dealii::AffineConstraints<double>      &constraints,
                const dealii::TrilinosWrappers::SparseMatrix &matrix,
                unsigned int                                  sweeps,
-               dealii::types::global_dof_index coarse_direct_limit);
+               dealii::types::global_dof_index coarse_direct_limit,
+               bool                            line_smoother = false);
 
     /// One W-cycle applied to @p src with a zero start.
     void

@@ -64,7 +64,8 @@ namespace anodeless
     double li_ion_molar_volume = 0.0;  ///< m^3/mol, in the SE
 
     // Solver
-    std::string linear_solver = "auto";
+    std::string linear_solver      = "auto";
+    std::string multigrid_smoother = "lines";
 
     // Coupling to the electrochemistry: passes per time step and the change
     // of the coupling fields that ends them.

@@ -1,0 +1,134 @@
+// Block symmetric Gauss-Seidel over lines of unknowns: the multigrid
+// smoother of the displacement where the layer mesh's cells are tall.
+#ifndef ANODELESS_MECHANICS_LINE_RELAXATION_H
+#define ANODELESS_MECHANICS_LINE_RELAXATION_H
+
+#include <Epetra_Map.h>
+#include <Epetra_Operator.h>
+
+#include <vector>
+
+class Epetra_CrsMatrix;
+
+namespace anodeless
+{
+  /**
+   * Where a local row's unknown sits: the unknowns of one line share
+   * @p line (a height, plus the depth in 3D) and are ordered along it by
+   * @p along, then by @p component.
+   */
+  struct LinePlace
+  {
+    bool         known     = false;
+    double       line[2]   = {0, 0};
+    double       along     = 0;
+    unsigned int component = 0;
+  };
+
+  /**
+   * One symmetric Gauss-Seidel sweep from zero over blocks that are lines
+   * of a rank's unknowns, each solved exactly (banded Cholesky). Tall cells
+   * couple an unknown far more strongly to its lateral neighbours than to
+   * those above and below; relaxing a whole lateral line at once smooths
+   * what point relaxation leaves. As Ifpack's point relaxation from zero,
+   * each rank sweeps its own rows (off-rank values are taken as zero).
+   * A row whose couplings within its line reach beyond a narrow band (an
+   * unknown that carries a whole face, like the top plate's) is relaxed on
+   * its own, so that every line's block stays banded.
+   */
+  class LineRelaxation : public Epetra_Operator
+  {
+  public:
+    /// @p places has one entry per local row of @p matrix. Returns false
+    /// (through ok()) if a block is not positive definite.
+    LineRelaxation(const Epetra_CrsMatrix       &matrix,
+                   const std::vector<LinePlace> &places);
+
+    bool
+    ok() const
+    {
+      return factored;
+    }
+
+    /// Lines of more than one unknown (for reports and tests).
+    unsigned int
+    n_lines() const
+    {
+      return n_line_blocks;
+    }
+
+    int
+    ApplyInverse(const Epetra_MultiVector &X,
+                 Epetra_MultiVector       &Y) const override;
+    int
+    Apply(const Epetra_MultiVector &, Epetra_MultiVector &) const override
+    {
+      return -1;
+    }
+    int
+    SetUseTranspose(bool) override
+    {
+      return -1;
+    }
+    double
+    NormInf() const override
+    {
+      return 0;
+    }
+    const char *
+    Label() const override
+    {
+      return "line relaxation";
+    }
+    bool
+    UseTranspose() const override
+    {
+      return false;
+    }
+    bool
+    HasNormInf() const override
+    {
+      return false;
+    }
+    const Epetra_Comm &
+    Comm() const override
+    {
+      return map.Comm();
+    }
+    const Epetra_Map &
+    OperatorDomainMap() const override
+    {
+      return map;
+    }
+    const Epetra_Map &
+    OperatorRangeMap() const override
+    {
+      return map;
+    }
+
+  private:
+    struct Block
+    {
+      std::vector<int>    rows; ///< local rows, in the line's order
+      unsigned int        band = 0;
+      std::vector<double> factor; ///< L(i, i - k) at i * (band + 1) + k
+    };
+
+    void
+    solve_block(const Block &block, double *values) const;
+
+    void
+    relax(const Block &block, const double *x, double *y) const;
+
+    Epetra_Map         map;
+    std::vector<Block> blocks;
+    /// The couplings of each row to local rows of other blocks (CSR).
+    std::vector<int>            coupling_start, coupling_row;
+    std::vector<double>         coupling_value;
+    unsigned int                n_line_blocks = 0;
+    bool                        factored      = true;
+    mutable std::vector<double> work;
+  };
+} // namespace anodeless
+
+#endif
