@@ -141,7 +141,7 @@ namespace anodeless
         // from the contraction theta of two full Newton steps as
         // theta / (1 - theta) times that update (Deuflhard, Newton Methods
         // for Nonlinear Problems, 2004, sec. 2.1): near the solution Newton
-        // contracts by 1e-3 and more per iteration, so an iteration whose
+        // contracts by 1e-4 and more per iteration, so an iteration whose
         // only purpose is to show an update below the tolerance is saved.
         // The residual test stays as it was.
         double remaining_error = std::numeric_limits<double>::max();

@@ -265,7 +265,7 @@ namespace anodeless
         if (line_smoother && vertex_unknowns && dim == 2)
           {
             // Where each local row's unknown sits: lines run along x, at
-            // one height (and depth in 3D).
+            // one height (LinePlace's depth would serve lines in 3D).
             const auto            &matrix_l = matrix(l).trilinos_matrix();
             const auto            &rows     = matrix_l.RowMap();
             std::vector<LinePlace> places(matrix_l.NumMyRows());

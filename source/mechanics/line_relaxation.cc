@@ -146,9 +146,8 @@ namespace anodeless
                       band = std::max(band, distance);
                   }
               }
-            const auto most        = std::max_element(far.begin(), far.end());
-            const int  worst       = *most > 0 ? line[most - far.begin()] : -1;
-            const int  worst_count = *most;
+            const auto most  = std::max_element(far.begin(), far.end());
+            const int  worst = *most > 0 ? line[most - far.begin()] : -1;
             if (worst < 0)
               {
                 for (const int row : line)
@@ -161,7 +160,6 @@ namespace anodeless
                     block.rows = std::move(line);
                     block.band = band;
                     blocks.push_back(std::move(block));
-                    ++n_line_blocks;
                   }
                 break;
               }

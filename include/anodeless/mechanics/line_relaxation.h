@@ -50,13 +50,6 @@ namespace anodeless
       return factored;
     }
 
-    /// Lines of more than one unknown (for reports and tests).
-    unsigned int
-    n_lines() const
-    {
-      return n_line_blocks;
-    }
-
     int
     ApplyInverse(const Epetra_MultiVector &X,
                  Epetra_MultiVector       &Y) const override;
@@ -125,8 +118,7 @@ namespace anodeless
     /// The couplings of each row to local rows of other blocks (CSR).
     std::vector<int>            coupling_start, coupling_row;
     std::vector<double>         coupling_value;
-    unsigned int                n_line_blocks = 0;
-    bool                        factored      = true;
+    bool                        factored = true;
     mutable std::vector<double> work;
   };
 } // namespace anodeless
