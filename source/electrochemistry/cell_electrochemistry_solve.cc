@@ -154,8 +154,10 @@ namespace anodeless
         // norm the linear solver stops on, the whole residual's.
         const bool eisenstat_walker =
           !options.direct && solver.forcing == "Eisenstat-Walker";
-        double forcing =
-          eisenstat_walker ? solver.maximum_forcing : solver.linear_tolerance;
+        // (A 'Maximum forcing' below 'Linear tolerance' leaves the latter.)
+        const double loosest =
+          std::max(solver.maximum_forcing, solver.linear_tolerance);
+        double forcing = eisenstat_walker ? loosest : solver.linear_tolerance;
         double previous_residual = residual.l2_norm();
         for (unsigned int it = 0; it <= solver.max_newton_iterations; ++it)
           {
@@ -246,9 +248,7 @@ namespace anodeless
                 forcing                = gamma * std::pow(ratio, alpha);
                 if (safeguard > 0.1)
                   forcing = std::max(forcing, safeguard);
-                forcing           = std::clamp(forcing,
-                                     solver.linear_tolerance,
-                                     solver.maximum_forcing);
+                forcing = std::clamp(forcing, solver.linear_tolerance, loosest);
                 previous_residual = current_residual;
               }
           }

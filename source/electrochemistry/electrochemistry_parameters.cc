@@ -409,7 +409,8 @@ namespace anodeless
     prm.add_parameter("Maximum forcing",
                       maximum_forcing,
                       "Eisenstat-Walker: the loosest relative residual of a "
-                      "linear solve, and that of a time step's first one.",
+                      "linear solve, and that of a time step's first one "
+                      "(below 'Linear tolerance', that one holds).",
                       Patterns::Double(1e-16, 0.9));
     prm.add_parameter("Reuse preconditioner",
                       reuse_preconditioner,
