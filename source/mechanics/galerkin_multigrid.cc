@@ -265,7 +265,7 @@ namespace anodeless
         if (line_smoother && vertex_unknowns && dim == 2)
           {
             // Where each local row's unknown sits: lines run along x, at
-            // one height (LinePlace's depth would serve lines in 3D).
+            // one height.
             const auto            &matrix_l = matrix(l).trilinos_matrix();
             const auto            &rows     = matrix_l.RowMap();
             std::vector<LinePlace> places(matrix_l.NumMyRows());
@@ -283,10 +283,9 @@ namespace anodeless
                   const Point<dim> &x = cell->vertex(vertex);
                   auto             &p = places[row];
                   p.known             = true;
-                  p.line[0]           = x[dim - 1];
-                  p.line[1]   = dim == 3 ? x[1] : 0.0;
-                  p.along     = x[0];
-                  p.component = component;
+                  p.height            = x[dim - 1];
+                  p.along             = x[0];
+                  p.component         = component;
                 }
             };
             if (l == finest)

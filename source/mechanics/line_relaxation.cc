@@ -66,34 +66,19 @@ namespace anodeless
       if (places[i].known && diagonal(i) > 0)
         {
           order.push_back(i);
-          extent = std::max(
-            {extent, std::abs(places[i].line[0]), std::abs(places[i].line[1])});
+          extent = std::max(extent, std::abs(places[i].height));
         }
-    // Heights (and depths) of one line may differ by round-off between
-    // cells: group the heights within a tolerance, then the depths within a
-    // height, then order each line along it.
+    // The heights of one line may differ by round-off between cells: group
+    // them within a tolerance, then order each line along it.
     const double     tolerance = 1e-9 * extent;
-    std::vector<int> height_of(n, -1), line_of(n, -1);
+    std::vector<int> line_of(n, -1);
     std::sort(order.begin(), order.end(), [&](const int a, const int b) {
-      return places[a].line[0] < places[b].line[0];
+      return places[a].height < places[b].height;
     });
     for (std::size_t k = 0, id = 0; k < order.size(); ++k)
       {
         if (k > 0 &&
-            places[order[k]].line[0] - places[order[k - 1]].line[0] > tolerance)
-          ++id;
-        height_of[order[k]] = static_cast<int>(id);
-      }
-    std::sort(order.begin(), order.end(), [&](const int a, const int b) {
-      if (height_of[a] != height_of[b])
-        return height_of[a] < height_of[b];
-      return places[a].line[1] < places[b].line[1];
-    });
-    for (std::size_t k = 0, id = 0; k < order.size(); ++k)
-      {
-        if (k > 0 && (height_of[order[k]] != height_of[order[k - 1]] ||
-                      places[order[k]].line[1] - places[order[k - 1]].line[1] >
-                        tolerance))
+            places[order[k]].height - places[order[k - 1]].height > tolerance)
           ++id;
         line_of[order[k]] = static_cast<int>(id);
       }

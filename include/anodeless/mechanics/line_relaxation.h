@@ -14,13 +14,12 @@ namespace anodeless
 {
   /**
    * Where a local row's unknown sits: the unknowns of one line share
-   * @p line (a height, plus the depth in 3D) and are ordered along it by
-   * @p along, then by @p component.
+   * @p height and are ordered along it by @p along, then by @p component.
    */
   struct LinePlace
   {
     bool         known     = false;
-    double       line[2]   = {0, 0};
+    double       height    = 0;
     double       along     = 0;
     unsigned int component = 0;
   };
