@@ -181,9 +181,9 @@ namespace anodeless
     /// number of iterations.
     void
     solve();
-    /// Newton on the displacement at the current lateral strain. Returns
-    /// the net lateral force per unit thickness at the solution (1D, per
-    /// unit area of stack).
+    /// Newton on the displacement at the current lateral strain; stores
+    /// the stresses and trial states at the solution. Returns the net
+    /// lateral force per unit thickness there (1D, per unit area of stack).
     double
     solve_displacement();
     /// Translations and rotations at the locally owned unknowns, one mode
@@ -643,8 +643,9 @@ namespace anodeless
     for (unsigned int it = 0; it < 40; ++it)
       {
         // After the first iteration the residual is usually converged:
-        // check it before the tangent is assembled.
-        const double integral = assemble(false, residual, it == 0);
+        // check it before the tangent is assembled, storing the stresses
+        // and trial states in case this is the solution.
+        const double integral = assemble(it > 0, residual, it == 0);
         const double norm     = residual.l2_norm();
         if (!std::isfinite(norm))
           throw SolverFailure("the mechanics residual is not finite");
@@ -732,7 +733,7 @@ namespace anodeless
                               "iterations (residual " +
                               std::to_string(norm / scale) + ")");
       }
-    return lateral_force(assemble(false, residual, false));
+    return lateral_force(assemble(true, residual, false));
   }
 
   template <int dim>
@@ -780,8 +781,7 @@ namespace anodeless
                                   "not converge");
           }
       }
-    TrilinosWrappers::MPI::Vector residual(owned, comm);
-    assemble(true, residual, false);
+    // The last displacement solve stored the stresses and trial states.
   }
 
   template <int dim>

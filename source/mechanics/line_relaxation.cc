@@ -32,6 +32,13 @@ namespace anodeless
     /// component); a coupling further away marks an unknown shared by a
     /// face.
     constexpr unsigned int widest_band = 8;
+
+    /// A line's rows (or a single row) and the half bandwidth of its block.
+    struct Block
+    {
+      std::vector<int> rows;
+      unsigned int     band = 0;
+    };
   } // namespace
 
   LineRelaxation::LineRelaxation(const Epetra_CrsMatrix       &matrix,
@@ -40,7 +47,8 @@ namespace anodeless
   {
     const int              n          = matrix.NumMyRows();
     const std::vector<int> column_row = column_rows(matrix);
-    const auto             entries    = [&](const int row) {
+    std::vector<Block>     blocks;
+    const auto             entries = [&](const int row) {
       int     length;
       double *values;
       int    *columns;
@@ -56,7 +64,7 @@ namespace anodeless
     };
 
     // Lines: the rows with a place, sorted by line, then along it.
-    std::vector<int> order;
+    std::vector<int> by_line;
     double           extent = 0;
     std::vector<int> singles;
     for (int i = 0; i < n; ++i)
@@ -65,24 +73,24 @@ namespace anodeless
     for (int i = 0; i < n; ++i)
       if (places[i].known && diagonal(i) > 0)
         {
-          order.push_back(i);
+          by_line.push_back(i);
           extent = std::max(extent, std::abs(places[i].height));
         }
     // The heights of one line may differ by round-off between cells: group
-    // them within a tolerance, then order each line along it.
+    // them within a tolerance, then by_line each line along it.
     const double     tolerance = 1e-9 * extent;
     std::vector<int> line_of(n, -1);
-    std::sort(order.begin(), order.end(), [&](const int a, const int b) {
+    std::sort(by_line.begin(), by_line.end(), [&](const int a, const int b) {
       return places[a].height < places[b].height;
     });
-    for (std::size_t k = 0, id = 0; k < order.size(); ++k)
+    for (std::size_t k = 0, id = 0; k < by_line.size(); ++k)
       {
-        if (k > 0 &&
-            places[order[k]].height - places[order[k - 1]].height > tolerance)
+        if (k > 0 && places[by_line[k]].height - places[by_line[k - 1]].height >
+                       tolerance)
           ++id;
-        line_of[order[k]] = static_cast<int>(id);
+        line_of[by_line[k]] = static_cast<int>(id);
       }
-    std::sort(order.begin(), order.end(), [&](const int a, const int b) {
+    std::sort(by_line.begin(), by_line.end(), [&](const int a, const int b) {
       const auto &p = places[a], &q = places[b];
       if (line_of[a] != line_of[b])
         return line_of[a] < line_of[b];
@@ -95,12 +103,12 @@ namespace anodeless
     };
 
     std::vector<int> block_of(n, -1), position(n, -1);
-    for (std::size_t start = 0; start < order.size();)
+    for (std::size_t start = 0; start < by_line.size();)
       {
         std::size_t end = start + 1;
-        while (end < order.size() && same_line(order[start], order[end]))
+        while (end < by_line.size() && same_line(by_line[start], by_line[end]))
           ++end;
-        std::vector<int> line(order.begin() + start, order.begin() + end);
+        std::vector<int> line(by_line.begin() + start, by_line.begin() + end);
         start = end;
         // Rows coupled within the line beyond the band leave it, the most
         // widely coupled first, until the rest is banded.
@@ -160,20 +168,34 @@ namespace anodeless
         block.rows = {row};
         blocks.push_back(std::move(block));
       }
+    // The sweeps run over the rows in block order: gathered once per
+    // application, each block's rows, couplings and factor are contiguous.
+    order.clear();
+    block_start.assign(1, 0);
+    factor_start.assign(1, 0);
+    block_band.clear();
     for (std::size_t b = 0; b < blocks.size(); ++b)
-      for (std::size_t k = 0; k < blocks[b].rows.size(); ++k)
-        {
-          block_of[blocks[b].rows[k]] = static_cast<int>(b);
-          position[blocks[b].rows[k]] = static_cast<int>(k);
-        }
+      {
+        for (std::size_t k = 0; k < blocks[b].rows.size(); ++k)
+          {
+            const int row = blocks[b].rows[k];
+            block_of[row] = static_cast<int>(b);
+            position[row] = static_cast<int>(order.size());
+            order.push_back(row);
+          }
+        block_start.push_back(static_cast<int>(order.size()));
+        block_band.push_back(blocks[b].band);
+        factor_start.push_back(factor_start.back() +
+                               blocks[b].rows.size() * (blocks[b].band + 1));
+      }
 
     // Couplings to other blocks; banded Cholesky of each block.
-    coupling_start.assign(n + 1, 0);
-    for (int i = 0; i < n; ++i)
+    coupling_start.assign(order.size() + 1, 0);
+    coupling_column.clear();
+    coupling_value.clear();
+    for (std::size_t p = 0; p < order.size(); ++p)
       {
-        coupling_start[i + 1] = coupling_start[i];
-        if (block_of[i] < 0)
-          continue;
+        const int i                          = order[p];
         const auto [length, values, columns] = entries(i);
         for (int k = 0; k < length; ++k)
           {
@@ -181,30 +203,33 @@ namespace anodeless
             if (j >= 0 && block_of[j] >= 0 && block_of[j] != block_of[i] &&
                 values[k] != 0)
               {
-                coupling_row.push_back(j);
+                coupling_column.push_back(position[j]);
                 coupling_value.push_back(values[k]);
-                ++coupling_start[i + 1];
               }
           }
+        coupling_start[p + 1] = static_cast<int>(coupling_column.size());
       }
-    for (auto &block : blocks)
+    factor.assign(factor_start.back(), 0.0);
+    for (std::size_t b = 0; b < blocks.size(); ++b)
       {
-        const unsigned int p = block.band;
-        const int          m = static_cast<int>(block.rows.size());
-        block.factor.assign(static_cast<std::size_t>(m) * (p + 1), 0.0);
-        const auto L = [&](const int i, const int j) -> double & {
-          return block.factor[i * (p + 1) + (i - j)];
+        const unsigned int p         = block_band[b];
+        const int          first_row = block_start[b];
+        const int          m         = block_start[b + 1] - first_row;
+        double            *block     = factor.data() + factor_start[b];
+        const auto         L = [&](const int i, const int j) -> double         &{
+          return block[i * (p + 1) + (i - j)];
         };
         for (int i = 0; i < m; ++i)
           {
-            const int row                        = block.rows[i];
+            const int row                        = order[first_row + i];
             const auto [length, values, columns] = entries(row);
             for (int k = 0; k < length; ++k)
               {
                 const int j = column_row[columns[k]];
                 if (j >= 0 && block_of[j] == block_of[row] &&
-                    position[j] <= i && position[j] >= i - int(p))
-                  L(i, position[j]) += values[k];
+                    position[j] - first_row <= i &&
+                    position[j] - first_row >= i - int(p))
+                  L(i, position[j] - first_row) += values[k];
               }
           }
         for (int i = 0; i < m; ++i)
@@ -231,10 +256,8 @@ namespace anodeless
         for (int i = 0; i < m; ++i)
           L(i, i) = 1 / L(i, i);
       }
-    std::size_t longest = 1;
-    for (const auto &block : blocks)
-      longest = std::max(longest, block.rows.size());
-    work.resize(longest);
+    gathered.resize(order.size());
+    relaxed.resize(order.size());
   }
 
   namespace
@@ -266,11 +289,20 @@ namespace anodeless
   } // namespace
 
   void
-  LineRelaxation::solve_block(const Block &block, double *t) const
+  LineRelaxation::relax(const std::size_t b, const double *x, double *y) const
   {
-    const double *f = block.factor.data();
-    const int     m = static_cast<int>(block.rows.size());
-    switch (block.band)
+    const int first = block_start[b], last = block_start[b + 1];
+    for (int i = first; i < last; ++i)
+      {
+        double sum = x[i];
+        for (int e = coupling_start[i]; e < coupling_start[i + 1]; ++e)
+          sum -= coupling_value[e] * y[coupling_column[e]];
+        y[i] = sum;
+      }
+    const double *f = factor.data() + factor_start[b];
+    double       *t = y + first;
+    const int     m = last - first;
+    switch (block_band[b])
       {
         case 0:
           return banded_solve<0>(f, m, t);
@@ -293,39 +325,28 @@ namespace anodeless
       }
   }
 
-  void
-  LineRelaxation::relax(const Block &block, const double *x, double *y) const
-  {
-    const std::size_t m = block.rows.size();
-    double           *t = work.data();
-    for (std::size_t k = 0; k < m; ++k)
-      {
-        const int row = block.rows[k];
-        double    sum = x[row];
-        for (int e = coupling_start[row]; e < coupling_start[row + 1]; ++e)
-          sum -= coupling_value[e] * y[coupling_row[e]];
-        t[k] = sum;
-      }
-    solve_block(block, t);
-    for (std::size_t k = 0; k < m; ++k)
-      y[block.rows[k]] = t[k];
-  }
-
   int
   LineRelaxation::ApplyInverse(const Epetra_MultiVector &X,
                                Epetra_MultiVector       &Y) const
   {
     if (X.NumVectors() != Y.NumVectors())
       return -1;
+    const std::size_t n_blocks = block_band.size();
     for (int v = 0; v < X.NumVectors(); ++v)
       {
         const double *x = X[v];
         double       *y = Y[v];
+        for (std::size_t p = 0; p < order.size(); ++p)
+          gathered[p] = x[order[p]];
+        std::fill(relaxed.begin(), relaxed.end(), 0.0);
+        for (std::size_t b = 0; b < n_blocks; ++b)
+          relax(b, gathered.data(), relaxed.data());
+        for (std::size_t b = n_blocks; b-- > 0;)
+          relax(b, gathered.data(), relaxed.data());
+        // Rows in no block (no positive diagonal) stay zero.
         std::fill(y, y + Y.MyLength(), 0.0);
-        for (const auto &block : blocks)
-          relax(block, x, y);
-        for (auto block = blocks.rbegin(); block != blocks.rend(); ++block)
-          relax(*block, x, y);
+        for (std::size_t p = 0; p < order.size(); ++p)
+          y[order[p]] = relaxed[p];
       }
     return 0;
   }

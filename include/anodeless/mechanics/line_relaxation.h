@@ -6,6 +6,7 @@
 #include <Epetra_Map.h>
 #include <Epetra_Operator.h>
 
+#include <cstddef>
 #include <vector>
 
 class Epetra_CrsMatrix;
@@ -99,26 +100,24 @@ namespace anodeless
     }
 
   private:
-    struct Block
-    {
-      std::vector<int>    rows; ///< local rows, in the line's order
-      unsigned int        band = 0;
-      std::vector<double> factor; ///< L(i, i - k) at i * (band + 1) + k
-    };
-
+    /// Relaxes block @p b: @p x and @p y in block order.
     void
-    solve_block(const Block &block, double *values) const;
+    relax(std::size_t b, const double *x, double *y) const;
 
-    void
-    relax(const Block &block, const double *x, double *y) const;
-
-    Epetra_Map         map;
-    std::vector<Block> blocks;
-    /// The couplings of each row to local rows of other blocks (CSR).
-    std::vector<int>            coupling_start, coupling_row;
+    Epetra_Map map;
+    /// The local rows in block order; block b is order[block_start[b]] to
+    /// order[block_start[b + 1] - 1], in its line's order.
+    std::vector<int> order, block_start;
+    /// Half bandwidth of each block's Cholesky factor, stored from
+    /// factor_start[b], row i as 1 / L(i, i), L(i, i - 1), ...
+    std::vector<unsigned int> block_band;
+    std::vector<std::size_t>  factor_start;
+    std::vector<double>       factor;
+    /// The couplings of each row to rows of other blocks (CSR, block order).
+    std::vector<int>            coupling_start, coupling_column;
     std::vector<double>         coupling_value;
     bool                        factored = true;
-    mutable std::vector<double> work;
+    mutable std::vector<double> gathered, relaxed;
   };
 } // namespace anodeless
 
