@@ -169,8 +169,10 @@ namespace anodeless
     solver["mechanics wall time [s]"] = statistics.mechanics_wall;
     solver["mechanics linear iterations"] =
       statistics.mechanics_linear_iterations;
-    solver["preconditioner set-ups"]  = statistics.preconditioner_set_ups;
-    solver["coupling passes"]         = statistics.coupling_passes;
+    solver["preconditioner set-ups"] = statistics.preconditioner_set_ups;
+    solver["coupling passes"]        = statistics.coupling_passes;
+    solver["coupling Newton iterations"] =
+      statistics.coupling_newton_iterations;
     solver["unsettled couplings"]     = statistics.unsettled_couplings;
     solver["largest coupling change"] = statistics.largest_coupling_change;
     solver["coupling wall time [s]"]  = statistics.coupling_wall;

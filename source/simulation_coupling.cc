@@ -105,9 +105,12 @@ namespace anodeless
           }
         mechanics->load_state(saved);
         electrochemistry->apply_mechanics(reached);
-        applied          = std::move(reached);
-        const auto again = electrochemistry->solve_step(dt, control, value);
+        applied = std::move(reached);
+        // The pass before converged near this one's solution: start there.
+        const auto again =
+          electrochemistry->solve_step(dt, control, value, true);
         ++statistics.coupling_passes;
+        statistics.coupling_newton_iterations += again.newton_iterations;
         result.newton_iterations += again.newton_iterations;
         result.linear_iterations += again.linear_iterations;
         result.linear_solve_time += again.linear_solve_time;

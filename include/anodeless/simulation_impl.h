@@ -242,11 +242,14 @@ namespace anodeless
       /// Electrochemistry solves repeated by the coupling iteration, steps
       /// whose passes ran out before it settled, and the largest change of
       /// the coupling fields left at the end of a step.
-      unsigned int coupling_passes         = 0;
-      unsigned int unsettled_couplings     = 0;
-      double       largest_coupling_change = 0;
-      double       coupling_wall           = 0; ///< s in the repeated passes
-      double       adaptation_wall         = 0; ///< s adapting the mesh
+      unsigned int coupling_passes = 0;
+      /// Newton iterations of those repeated solves (in Newton iterations
+      /// too).
+      unsigned int coupling_newton_iterations = 0;
+      unsigned int unsettled_couplings        = 0;
+      double       largest_coupling_change    = 0;
+      double       coupling_wall              = 0; ///< s in the repeated passes
+      double       adaptation_wall            = 0; ///< s adapting the mesh
     } statistics;
     std::vector<double> cycle_discharge; ///< mAh/g per cycle
 

@@ -53,7 +53,8 @@ namespace anodeless
   typename CellElectrochemistry<dim>::StepResult
   CellElectrochemistry<dim>::solve_step(const double  dt,
                                         const Control control,
-                                        const double  value)
+                                        const double  value,
+                                        const bool    from_last_trial)
   {
     Impl      &d = *impl;
     StepResult result;
@@ -62,7 +63,8 @@ namespace anodeless
     d.cell_state_trial       = d.cell_state;
     d.face_state_trial       = d.face_state;
     d.released_trial         = d.released;
-    d.solution               = d.committed;
+    if (!from_last_trial)
+      d.solution = d.committed;
     if (control == Control::voltage)
       {
         for (const auto i : d.top_phi_s_dofs)

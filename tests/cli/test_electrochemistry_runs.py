@@ -277,6 +277,18 @@ elif case == "coupling":
                       f"{statistics['largest coupling change']}")
         checker.check(statistics["coupling passes"] > 0,
                       f"dt {dt}: no step was solved again")
+        # A repeated pass starts Newton where the pass before converged, so
+        # it needs fewer iterations than a step's first pass (from the
+        # step's start).
+        repeated = statistics["coupling Newton iterations"]
+        per_pass = repeated / max(statistics["coupling passes"], 1)
+        per_step = (statistics["Newton iterations"] - repeated) / \
+            max(statistics["time steps"], 1)
+        checker.check(per_pass < 0.6 * per_step,
+                      f"dt {dt}: {per_pass:.2f} Newton iterations per "
+                      f"repeated pass against {per_step:.2f} per first pass")
+        print(f"dt {dt}: Newton iterations per repeated pass {per_pass:.2f}, "
+              f"per first pass {per_step:.2f}")
         if len(one) == len(iterated):
             gap[dt] = np.abs(one["voltage [V]"] - iterated["voltage [V]"]).max()
     if len(gap) == 2:

@@ -93,9 +93,15 @@ namespace anodeless
     setup();
 
     /// Solve the potentials at the end of a step of length @p dt from the
-    /// committed state; the result is a trial until commit().
+    /// committed state; the result is a trial until commit(). Newton starts
+    /// from the committed potentials, or with @p from_last_trial from the
+    /// last trial's (the same step solved again, as the coupling passes
+    /// do: its solution moves little).
     StepResult
-    solve_step(double dt, Control control, double value);
+    solve_step(double  dt,
+               Control control,
+               double  value,
+               bool    from_last_trial = false);
 
     /// Accept the trial step: its states become the committed ones.
     void
