@@ -77,7 +77,7 @@ namespace anodeless
           extent = std::max(extent, std::abs(places[i].height));
         }
     // The heights of one line may differ by round-off between cells: group
-    // them within a tolerance, then by_line each line along it.
+    // them within a tolerance, then order each line along it.
     const double     tolerance = 1e-9 * extent;
     std::vector<int> line_of(n, -1);
     std::sort(by_line.begin(), by_line.end(), [&](const int a, const int b) {
