@@ -216,7 +216,8 @@ namespace anodeless
         const int          first_row = block_start[b];
         const int          m         = block_start[b + 1] - first_row;
         double            *block     = factor.data() + factor_start[b];
-        const auto         L = [&](const int i, const int j) -> double         &{
+        // L(i, j) of the block, for j from i - p to i.
+        const auto L = [block, p](const int i, const int j) -> double & {
           return block[i * (p + 1) + (i - j)];
         };
         for (int i = 0; i < m; ++i)
