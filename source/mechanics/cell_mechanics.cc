@@ -194,6 +194,11 @@ namespace anodeless
     /// Whether the displacement has level unknowns for the geometric
     /// multigrid (iterative solver, uniformly refined 2D/3D mesh).
     bool multigrid_levels = false;
+    /// The displacement's geometric multigrid, kept between solves for its
+    /// interpolation between levels, which is valid while the mesh and the
+    /// constraints stay (each solve builds the rest for its matrix).
+    GalerkinMultigrid<dim> multigrid;
+    bool                   multigrid_transfer_valid = false;
     /// Whether the last linear solve used the geometric multigrid.
     bool last_solve_geometric = false;
     /// Whether a plated film is on the mesh (on any rank): a band point
@@ -353,7 +358,8 @@ namespace anodeless
   CellMechanics<dim>::Impl::distribute_dofs()
   {
     dof_handler.distribute_dofs(fe);
-    multigrid_levels = false;
+    multigrid_levels         = false;
+    multigrid_transfer_valid = false;
     if constexpr (dim > 1)
       if (mech.linear_solver == "iterative" ||
           (mech.linear_solver == "auto" &&
@@ -400,6 +406,7 @@ namespace anodeless
   void
   CellMechanics<dim>::Impl::make_constraints()
   {
+    multigrid_transfer_valid = false;
     constraints.clear();
     constraints.reinit(relevant);
     DoFTools::make_hanging_node_constraints(dof_handler, constraints);
@@ -680,14 +687,15 @@ namespace anodeless
           {
             if constexpr (dim > 1)
               {
-                GalerkinMultigrid<dim> multigrid;
                 multigrid.initialize(dof_handler,
                                      constraints,
                                      matrix,
                                      2,
                                      direct_solve_limit,
-                                     mech.multigrid_smoother == "lines");
-                last_solve_geometric = true;
+                                     mech.multigrid_smoother == "lines",
+                                     multigrid_transfer_valid);
+                multigrid_transfer_valid = true;
+                last_solve_geometric     = true;
                 SolverCG<TrilinosWrappers::MPI::Vector> solver(control);
                 solver.solve(matrix, update, residual, multigrid);
                 linear_iterations += control.last_step();

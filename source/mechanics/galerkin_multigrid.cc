@@ -157,7 +157,8 @@ namespace anodeless
     const TrilinosWrappers::SparseMatrix &fine,
     const unsigned int                    n_sweeps,
     const types::global_dof_index         coarse_direct_limit,
-    const bool                            line_smoother)
+    const bool                            line_smoother,
+    const bool                            keep_transfer)
   {
     const auto        &tria   = dof_handler.get_triangulation();
     const MPI_Comm     comm   = tria.get_communicator();
@@ -166,8 +167,14 @@ namespace anodeless
     const unsigned int n      = fe.n_dofs_per_cell();
     sweeps                    = n_sweeps;
     fine_matrix               = &fine;
-    prolongation.clear();
-    prolongation.resize(finest);
+    // The interpolation takes about as long as the Galerkin products: kept
+    // while the mesh and the constraints stay.
+    const bool new_transfer = !keep_transfer || prolongation.size() != finest;
+    if (new_transfer)
+      {
+        prolongation.clear();
+        prolongation.resize(finest);
+      }
     coarse_matrices.clear();
     coarse_matrices.resize(finest);
 
@@ -177,7 +184,7 @@ namespace anodeless
     owned[finest] = dof_handler.locally_owned_dofs();
 
     std::vector<types::global_dof_index> parent_dofs(n), child_dofs(n);
-    for (unsigned int l = 0; l < finest; ++l)
+    for (unsigned int l = 0; new_transfer && l < finest; ++l)
       {
         const bool             to_active = l + 1 == finest;
         const IndexSet        &rows      = owned[l + 1];

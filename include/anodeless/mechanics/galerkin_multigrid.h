@@ -70,14 +70,18 @@ namespace anodeless
 
     /// Build the hierarchy for @p matrix (which must stay alive while this
     /// object is used). @p dof_handler must have its level unknowns
-    /// distributed.
+    /// distributed. With @p keep_transfer the interpolation between the
+    /// levels of the last call is kept (it depends on the mesh, its
+    /// unknowns and @p constraints only, which the caller then guarantees
+    /// unchanged): only what depends on the matrix is built again.
     void
     initialize(const dealii::DoFHandler<dim>                &dof_handler,
                const dealii::AffineConstraints<double>      &constraints,
                const dealii::TrilinosWrappers::SparseMatrix &matrix,
                unsigned int                                  sweeps,
                dealii::types::global_dof_index coarse_direct_limit,
-               bool                            line_smoother = false);
+               bool                            line_smoother = false,
+               bool                            keep_transfer = false);
 
     /// One W-cycle applied to @p src with a zero start.
     void
