@@ -572,6 +572,7 @@ namespace anodeless
           << (continued ? " (continued)" : "") << "\n";
     if (!continued)
       {
+        electrochemistry->forget_last_step();
         progress.t       = 0;
         last_step_length = 0;
         progress.dt      = ts.initial_time_step;

@@ -31,12 +31,23 @@ namespace anodeless
             record.put(array.values->empty() ? std::vector<double>() :
                                                (*array.values)[c]);
         }
+    // The potentials before the last step, last in each record, for the
+    // resumed run's first Newton guess to be the one it would have had.
+    if (d.committed_step > 0)
+      {
+        d.ghosted = d.before_committed;
+        for (const auto &cell : d.dof_handler.active_cell_iterators())
+          if (cell->is_locally_owned())
+            CellRecord(cells[cell->id().to_string()])
+              .put(cell_unknowns(cell, d.ghosted));
+      }
     std::vector<double> &global = cells["global"];
     global                      = {d.soft_short,
                                    d.trial_voltage,
                                    d.trial_current,
                                    d.trial_dt,
-                                   d.side_share};
+                                   d.side_share,
+                                   d.committed_step};
   }
 
   template <int dim>
@@ -44,8 +55,9 @@ namespace anodeless
   CellElectrochemistry<dim>::load_state(
     const std::map<std::string, std::vector<double>> &cells)
   {
-    Impl              &d       = *impl;
-    const unsigned int n_cells = d.mesh.triangulation->n_active_cells();
+    Impl              &d            = *impl;
+    const unsigned int n_cells      = d.mesh.triangulation->n_active_cells();
+    bool               with_history = true;
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       // Owned cells only: the states of ghost cells are never set or
       // read (every rank keeps its own cells' states).
@@ -63,8 +75,17 @@ namespace anodeless
               if (!array->empty())
                 (*array)[c] = std::move(values);
             }
+          // (Records made by a remeshing carry no earlier potentials.)
+          if (record.exhausted())
+            with_history = false;
+          else
+            set_cell_unknowns(cell,
+                              record.take(),
+                              d.owned_dofs,
+                              d.before_committed);
         }
     d.committed.compress(VectorOperation::insert);
+    d.before_committed.compress(VectorOperation::insert);
     d.solution               = d.committed;
     d.ghosted                = d.committed;
     d.cell_state_trial       = d.cell_state;
@@ -72,8 +93,15 @@ namespace anodeless
     d.released_trial         = d.released;
     d.reaction_guess_settled = d.reaction_guess;
     const auto global        = cells.find("global");
-    if (global == cells.end() || global->second.size() != 5)
+    if (global == cells.end() ||
+        (global->second.size() != 5 && global->second.size() != 6))
       throw std::runtime_error("the checkpoint has no electrochemical scalars");
+    // A checkpoint written before the last step was kept has five.
+    const double last_step =
+      global->second.size() == 6 ? global->second[5] : 0.0;
+    d.committed_step =
+      Utilities::MPI::min(with_history ? 1.0 : 0.0, d.comm) > 0 ? last_step :
+                                                                  0.0;
     d.soft_short             = global->second[0];
     d.trial_voltage          = global->second[1];
     d.trial_current          = global->second[2];

@@ -135,7 +135,12 @@ namespace anodeless
     PreconditionerCache factorization;
     LA::MPI::Vector     solution;  ///< owned, trial
     LA::MPI::Vector     committed; ///< owned, last accepted
-    LA::MPI::Vector     ghosted;   ///< relevant, for evaluation
+    /// The committed potentials before the last accepted step, and that
+    /// step's length (0: none in this protocol step and mesh): the
+    /// predictor of the next step's first Newton guess.
+    LA::MPI::Vector before_committed;
+    double          committed_step = 0;
+    LA::MPI::Vector ghosted; ///< relevant, for evaluation
 
     // Layer properties at the run temperature, indexed by material id.
     std::array<double, n_layer_roles + 1> electronic_conductivity{};

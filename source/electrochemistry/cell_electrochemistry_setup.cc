@@ -385,6 +385,8 @@ namespace anodeless
     jacobian.reinit(owned_dofs, owned_dofs, dsp, comm);
     solution.reinit(owned_dofs, comm);
     committed.reinit(owned_dofs, comm);
+    before_committed.reinit(owned_dofs, comm);
+    committed_step = 0;
     ghosted.reinit(owned_dofs, relevant_dofs, comm);
   }
 

@@ -64,7 +64,16 @@ namespace anodeless
     d.face_state_trial       = d.face_state;
     d.released_trial         = d.released;
     if (!from_last_trial)
-      d.solution = d.committed;
+      {
+        d.solution = d.committed;
+        // The potentials move smoothly within a protocol step: a linear
+        // extrapolation of the last step starts Newton nearer.
+        if (d.echem.solver.predict_potentials && d.committed_step > 0)
+          {
+            const double ratio = dt / d.committed_step;
+            d.solution.add(ratio, d.committed, -ratio, d.before_committed);
+          }
+      }
     if (control == Control::voltage)
       {
         for (const auto i : d.top_phi_s_dofs)
@@ -277,11 +286,20 @@ namespace anodeless
   void
   CellElectrochemistry<dim>::commit()
   {
+    impl->before_committed       = impl->committed;
+    impl->committed_step         = impl->trial_dt;
     impl->committed              = impl->solution;
     impl->cell_state             = impl->cell_state_trial;
     impl->face_state             = impl->face_state_trial;
     impl->released               = impl->released_trial;
     impl->reaction_guess_settled = impl->reaction_guess;
+  }
+
+  template <int dim>
+  void
+  CellElectrochemistry<dim>::forget_last_step()
+  {
+    impl->committed_step = 0;
   }
 
   template <int dim>

@@ -412,6 +412,14 @@ namespace anodeless
                       "linear solve, and that of a time step's first one "
                       "(below 'Linear tolerance', that one holds).",
                       Patterns::Double(1e-16, 0.9));
+    prm.add_parameter("Predict potentials",
+                      predict_potentials,
+                      "Newton starts a time step from the potentials "
+                      "extrapolated linearly along the last step of the same "
+                      "protocol step (from the committed ones at a protocol "
+                      "step's first time step and after a remeshing). The "
+                      "converged step is the same to Newton's tolerances.",
+                      Patterns::Bool());
     prm.add_parameter("Reuse preconditioner",
                       reuse_preconditioner,
                       "Iterative solver: the Newton iterations of a time "

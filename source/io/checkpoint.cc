@@ -290,6 +290,12 @@ namespace anodeless
   }
 
   bool
+  CellRecord::exhausted() const
+  {
+    return position >= in->size();
+  }
+
+  bool
   stop_requested()
   {
     return stop_signal != 0;

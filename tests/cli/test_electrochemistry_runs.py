@@ -35,7 +35,11 @@
                       distance to the solution (under 4.5 iterations per
                       step; 4.98 on the update alone); with that test alone
                       deciding, the time series agree to 1e-10 with an
-                      update tolerance 1000 times tighter.
+                      update tolerance 1000 times tighter. Starting each
+                      step from potentials extrapolated along the last step
+                      takes under 0.85 times the Newton iterations of
+                      starting from the committed ones, for the same steps
+                      and capacities to 1e-9.
 --case linear_solvers 2D Example on 2 ranks, a short cycle without mechanics:
                       CG + BoomerAMG and the direct solver (MUMPS) give the
                       same time series to 1e-9 with Newton to round-off;
@@ -262,7 +266,10 @@ elif case == "coupling":
              # steps never grow or shrink: the same times in every run
              "Protocol/Time stepping/Voltage change per step": 1,
              "Mechanics/Coupling iterations": passes,
-             "Mechanics/Coupling tolerance": tolerance})
+             "Mechanics/Coupling tolerance": tolerance,
+             # A first pass from the step's start, the reference of the
+             # repeated passes' warm start below.
+             "Electrochemistry/Solver/Predict potentials": "false"})
     gap = {}
     for dt in (40, 20):
         _, one = simulate(f"one_pass_{dt}", fixed_steps(dt, 1))
@@ -614,6 +621,31 @@ elif case == "newton_test":
     print(f"Newton iterations per step: {per_step:.2f} with the default "
           f"tolerances, {tight['Newton iterations'] / tight['time steps']:.2f} "
           f"with the tight ones")
+    # A step's first Newton guess extrapolated along the last step (the
+    # default) against the committed potentials: the same steps and
+    # capacities to Newton's tolerances, in fewer iterations (measured
+    # 1746 against 2266, capacities within 1e-13).
+    plain_summary, _ = simulate("newton_no_prediction", set_parameters(
+        base, {"Electrochemistry/Solver/Predict potentials": "false"}))
+    plain = plain_summary["solver statistics"]
+    capacities = [np.array([[c["charge capacity [mAh/g]"],
+                             c["discharge capacity [mAh/g]"]]
+                            for c in s["cycles"]])
+                  for s in (summary, plain_summary)]
+    checker.check(capacities[0].shape == capacities[1].shape and
+                  np.abs(capacities[0] / capacities[1] - 1).max() < 1e-9,
+                  f"prediction changes the capacities: {capacities}")
+    checker.check(statistics["time steps"] == plain["time steps"],
+                  f"time steps with and without the prediction: "
+                  f"{statistics['time steps']} and {plain['time steps']}")
+    checker.check(statistics["Newton iterations"] <
+                  0.85 * plain["Newton iterations"],
+                  f"Newton iterations with the prediction "
+                  f"{statistics['Newton iterations']} against "
+                  f"{plain['Newton iterations']} without")
+    print(f"Newton iterations with the predicted first guess "
+          f"{statistics['Newton iterations']}, from the committed potentials "
+          f"{plain['Newton iterations']}")
 else:
     raise SystemExit(f"unknown case {case}")
 

@@ -107,6 +107,11 @@ namespace anodeless
     void
     commit();
 
+    /// A new protocol step: the next step's Newton guess is not
+    /// extrapolated from the last.
+    void
+    forget_last_step();
+
     /// Discard the trial step.
     void
     reject();

@@ -117,6 +117,7 @@ namespace anodeless
     std::string  forcing               = "Eisenstat-Walker";
     double       maximum_forcing       = 0.1;
     bool         reuse_preconditioner  = true;
+    bool         predict_potentials    = true;
     double       amg_strong_threshold = 0.5; ///< BoomerAMG strength of coupling
     unsigned int amg_aggressive_levels = 1; ///< BoomerAMG aggressive coarsening
 

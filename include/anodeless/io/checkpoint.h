@@ -120,6 +120,9 @@ namespace anodeless
     take();
     double
     take_one();
+    /// Whether every array of the record has been taken.
+    bool
+    exhausted() const;
 
   private:
     std::vector<double>       *out      = nullptr;
