@@ -83,7 +83,8 @@ namespace anodeless
                             electrochemistry->cathode_li_fraction(true),
                             electrochemistry->carbon_filling(true),
                             films_before_step,
-                            electrochemistry->film_thickness(true));
+                            electrochemistry->film_thickness(true),
+                            pass > 1);
           }
         catch (...)
           {

@@ -73,8 +73,7 @@ namespace anodeless
       const double j0    = symmetric ? k * std::sqrt(x * (1 - x)) :
                                        k * std::pow(x, ac) * std::pow(1 - x, aa);
       const double dj0   = j0 * (ac / x - aa / (1 - x));
-      const double b     = data.kinetics.shape(eta);
-      const double db    = data.kinetics.shape_derivative(eta);
+      const auto [b, db] = data.kinetics.shape_and_derivative(eta);
       const double g     = j - j0 * b;
       const double dg    = 1 - dx_dj * (dj0 * b - j0 * db * du);
       return std::make_tuple(g, dg, j0 * db);
@@ -173,14 +172,17 @@ namespace anodeless
       const double theta = clamp_fraction(theta_raw);
       const double reversible =
         std::clamp(reversible_raw, fraction_floor, theta);
-      const double du_dtheta = -data.ocp_exponent * data.ocp_amplitude *
-                                 std::pow(1 - theta, data.ocp_exponent - 1) -
+      // (1 - theta)^(n - 1) once for the potential and its slope.
+      const double power     = std::pow(1 - theta, data.ocp_exponent - 1);
+      const double du_dtheta = -data.ocp_exponent * data.ocp_amplitude * power -
                                1 / ((1 - theta) * data.kinetics.f);
       const double du_dreversible = -1 / (reversible * data.kinetics.f);
       const double du_dj = du_dtheta * s + du_dreversible * dreversible_dj;
-      const double eta   = delta_phi - ocp(theta, reversible);
-      const double db    = data.kinetics.shape_derivative(eta);
-      const double g     = j - j0 * data.kinetics.shape(eta);
+      const double u     = data.ocp_amplitude * power * (1 - theta) +
+                       std::log((1 - theta) / reversible) / data.kinetics.f;
+      const double eta   = delta_phi - u;
+      const auto [b, db] = data.kinetics.shape_and_derivative(eta);
+      const double g     = j - j0 * b;
       const double dg    = 1 + j0 * db * du_dj;
       return std::make_tuple(g, dg, j0 * db);
     };
@@ -243,8 +245,9 @@ namespace anodeless
                          F);
     if (!old.nucleated)
       return r;
-    const double eta = delta_phi + eta_shift;
-    const double j   = data.exchange_current * data.kinetics.shape(eta);
+    const double eta   = delta_phi + eta_shift;
+    const auto [b, db] = data.kinetics.shape_and_derivative(eta);
+    const double j     = data.exchange_current * b;
     // Stripping cannot take more Li than the film still holds; of what it
     // takes, the dead share stays behind as isolated Li.
     const double j_max =
@@ -254,8 +257,7 @@ namespace anodeless
     else
       {
         r.faradaic = j;
-        r.derivative +=
-          data.exchange_current * data.kinetics.shape_derivative(eta);
+        r.derivative += data.exchange_current * db;
       }
     return r;
   }

@@ -133,6 +133,9 @@ namespace anodeless
     /// Kept for the hypre alternative, which copies the matrix into PETSc.
     std::unique_ptr<DynamicSparsityPattern> sparsity;
     TrilinosWrappers::MPI::Vector           solution, ghosted;
+    /// The displacement and lateral strain the last step() reached.
+    TrilinosWrappers::MPI::Vector last_step_solution;
+    double                        last_step_lateral_strain = 0;
 
     // Materials by material id
     std::array<Behaviour, n_layer_roles + 1>                    behaviour{};
@@ -996,7 +999,8 @@ namespace anodeless
                            const std::vector<std::vector<double>> &x,
                            const std::vector<std::vector<double>> &theta,
                            const std::vector<std::vector<double>> &before,
-                           const std::vector<std::vector<double>> &after)
+                           const std::vector<std::vector<double>> &after,
+                           const bool from_last_step)
   {
     Impl        &d    = *impl;
     const auto  &mech = d.parameters.mechanics;
@@ -1042,8 +1046,15 @@ namespace anodeless
                 }
             }
         }
+    if (from_last_step && d.last_step_solution.size() == d.solution.size())
+      {
+        d.solution       = d.last_step_solution;
+        d.lateral_strain = d.last_step_lateral_strain;
+      }
     d.solve();
     d.commit();
+    d.last_step_solution       = d.solution;
+    d.last_step_lateral_strain = d.lateral_strain;
   }
 
   template <int dim>

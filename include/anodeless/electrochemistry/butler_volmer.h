@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace anodeless
 {
@@ -36,6 +37,17 @@ namespace anodeless
     {
       return f * (alpha_anodic * safe_exp(alpha_anodic * f * eta) +
                   alpha_cathodic * safe_exp(-alpha_cathodic * f * eta));
+    }
+
+    /// shape() and shape_derivative() from one pair of exponentials (the
+    /// local reaction solves evaluate both at every iterate).
+    std::pair<double, double>
+    shape_and_derivative(const double eta) const
+    {
+      const double anodic   = safe_exp(alpha_anodic * f * eta);
+      const double cathodic = safe_exp(-alpha_cathodic * f * eta);
+      return {anodic - cathodic,
+              f * (alpha_anodic * anodic + alpha_cathodic * cathodic)};
     }
   };
 } // namespace anodeless

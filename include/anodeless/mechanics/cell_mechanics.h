@@ -77,14 +77,18 @@ namespace anodeless
      * fillings (by cell and quadrature point), and the Li films' thickness
      * before and after the step (by lower cell of a plating interface and
      * face quadrature point) [m]. Plating adds to a film's mechanical
-     * thickness; stripping removes from it in proportion.
+     * thickness; stripping removes from it in proportion. With
+     * @p from_last_step the Newton iteration starts from the displacement
+     * the last step() reached (the same step solved again by a coupling
+     * pass) instead of the current one.
      */
     void
     step(double                                  dt,
          const std::vector<std::vector<double>> &ncm_li_fraction,
          const std::vector<std::vector<double>> &carbon_filling,
          const std::vector<std::vector<double>> &film_before,
-         const std::vector<std::vector<double>> &film_after);
+         const std::vector<std::vector<double>> &film_after,
+         bool                                    from_last_step = false);
 
     /// Coupling data for the electrochemistry from the current state.
     MechanicalCoupling
