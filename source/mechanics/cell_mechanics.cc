@@ -204,6 +204,9 @@ namespace anodeless
     bool                   multigrid_transfer_valid = false;
     /// Whether the last linear solve used the geometric multigrid.
     bool last_solve_geometric = false;
+    /// Whether the solves of this step precondition with the multigrid of
+    /// the last solve as it is (a step solved again: nearly its tangent).
+    bool keep_multigrid = false;
     /// Whether a plated film is on the mesh (on any rank): a band point
     /// whose film, grown by this step, is thicker than zero. Its creeping
     /// film makes the band far softer than the cells around it; the linear
@@ -690,13 +693,14 @@ namespace anodeless
           {
             if constexpr (dim > 1)
               {
-                multigrid.initialize(dof_handler,
-                                     constraints,
-                                     matrix,
-                                     2,
-                                     direct_solve_limit,
-                                     mech.multigrid_smoother == "lines",
-                                     multigrid_transfer_valid);
+                if (!keep_multigrid)
+                  multigrid.initialize(dof_handler,
+                                       constraints,
+                                       matrix,
+                                       2,
+                                       direct_solve_limit,
+                                       mech.multigrid_smoother == "lines",
+                                       multigrid_transfer_valid);
                 multigrid_transfer_valid = true;
                 last_solve_geometric     = true;
                 SolverCG<TrilinosWrappers::MPI::Vector> solver(control);
@@ -1051,7 +1055,20 @@ namespace anodeless
         d.solution       = d.last_step_solution;
         d.lateral_strain = d.last_step_lateral_strain;
       }
-    d.solve();
+    // The last solve was this step's, so its multigrid serves again: its
+    // levels' operators and smoothers take a fifth of a solve to set up.
+    d.keep_multigrid =
+      from_last_step && d.last_solve_geometric && d.multigrid_transfer_valid;
+    try
+      {
+        d.solve();
+      }
+    catch (...)
+      {
+        d.keep_multigrid = false;
+        throw;
+      }
+    d.keep_multigrid = false;
     d.commit();
     d.last_step_solution       = d.solution;
     d.last_step_lateral_strain = d.lateral_strain;
