@@ -169,6 +169,9 @@ namespace anodeless
     solver["mechanics wall time [s]"] = statistics.mechanics_wall;
     solver["mechanics linear iterations"] =
       statistics.mechanics_linear_iterations;
+    solver["mechanics linear solves"] = statistics.mechanics_linear_solves;
+    solver["mechanics multigrid set-ups"] =
+      statistics.mechanics_multigrid_set_ups;
     solver["preconditioner set-ups"] = statistics.preconditioner_set_ups;
     solver["coupling passes"]        = statistics.coupling_passes;
     solver["coupling Newton iterations"] =
@@ -358,8 +361,14 @@ namespace anodeless
                                        .count();
         ++statistics.mechanics_steps;
         if (!taken)
-          statistics.mechanics_linear_iterations +=
-            mechanics->last_linear_iterations();
+          {
+            statistics.mechanics_linear_iterations +=
+              mechanics->last_linear_iterations();
+            statistics.mechanics_linear_solves +=
+              mechanics->last_linear_solves();
+            statistics.mechanics_multigrid_set_ups +=
+              mechanics->last_multigrid_set_ups();
+          }
       }
     films_before_step = films;
   }

@@ -95,6 +95,9 @@ namespace anodeless
           }
         statistics.mechanics_linear_iterations +=
           mechanics->last_linear_iterations();
+        statistics.mechanics_linear_solves += mechanics->last_linear_solves();
+        statistics.mechanics_multigrid_set_ups +=
+          mechanics->last_multigrid_set_ups();
         MechanicalCoupling reached = mechanics->coupling();
         change = Utilities::MPI::max(coupling_change(applied, reached),
                                      mesh.field_communicator);

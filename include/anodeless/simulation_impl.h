@@ -238,6 +238,8 @@ namespace anodeless
       double       mechanics_wall         = 0; ///< s in the mechanics' steps
       unsigned int mechanics_steps        = 0;
       unsigned int mechanics_linear_iterations = 0;
+      unsigned int mechanics_linear_solves     = 0;
+      unsigned int mechanics_multigrid_set_ups = 0;
       unsigned int mesh_adaptations            = 0;
       /// Electrochemistry solves repeated by the coupling iteration, steps
       /// whose passes ran out before it settled, and the largest change of

@@ -166,6 +166,7 @@ namespace anodeless
     double        creep_factor      = 0;
     unsigned int  linear_iterations = 0;
     unsigned int  linear_solves     = 0;
+    unsigned int  multigrid_set_ups = 0;
     MonotoneTable ncm_volume;
 
     void
@@ -653,6 +654,7 @@ namespace anodeless
     const double newton_tolerance = 1e-11 * scale;
     linear_iterations             = 0;
     linear_solves                 = 0;
+    multigrid_set_ups             = 0;
     for (unsigned int it = 0; it < 40; ++it)
       {
         // After the first iteration the residual is usually converged:
@@ -694,13 +696,16 @@ namespace anodeless
             if constexpr (dim > 1)
               {
                 if (!keep_multigrid)
-                  multigrid.initialize(dof_handler,
-                                       constraints,
-                                       matrix,
-                                       2,
-                                       direct_solve_limit,
-                                       mech.multigrid_smoother == "lines",
-                                       multigrid_transfer_valid);
+                  {
+                    multigrid.initialize(dof_handler,
+                                         constraints,
+                                         matrix,
+                                         2,
+                                         direct_solve_limit,
+                                         mech.multigrid_smoother == "lines",
+                                         multigrid_transfer_valid);
+                    ++multigrid_set_ups;
+                  }
                 multigrid_transfer_valid = true;
                 last_solve_geometric     = true;
                 SolverCG<TrilinosWrappers::MPI::Vector> solver(control);
@@ -1367,6 +1372,13 @@ namespace anodeless
   }
 
   template <int dim>
+  unsigned int
+  CellMechanics<dim>::last_multigrid_set_ups() const
+  {
+    return impl->multigrid_set_ups;
+  }
+
+  template <int dim>
   bool
   CellMechanics<dim>::uses_geometric_multigrid() const
   {
@@ -1451,8 +1463,14 @@ namespace anodeless
     d.lateral_load    = global->second[3];
     // (Checkpoints written before the slope was kept have five values.)
     d.lateral_slope = global->second.size() > 5 ? global->second[5] : 0.0;
-    d.stage         = Impl::Stage::cycling;
-    d.make_constraints();
+    // A coupling pass returning to its step's start finds the cycling
+    // constraints in place: they, the matrix's pattern and the multigrid's
+    // interpolation stay.
+    if (d.stage != Impl::Stage::cycling)
+      {
+        d.stage = Impl::Stage::cycling;
+        d.make_constraints();
+      }
     for (const auto &cell : d.dof_handler.active_cell_iterators())
       // Owned cells only: the states of ghost cells are never set or
       // read (every rank keeps its own cells' states).

@@ -341,6 +341,38 @@ elif case == "coupling":
     checker.check(passes["true"] < 0.85 * passes["false"],
                   f"prediction: {passes['true']} passes against "
                   f"{passes['false']}")
+    # The displacement by the geometric multigrid (2D, the layer mesh
+    # refined once) against the direct solver, with repeated passes: the
+    # same time series (measured 2e-15), and a repeated pass preconditions
+    # with the pass before's multigrid instead of setting one up.
+    multigrid_series = {}
+    for solver in ("iterative", "direct"):
+        summary, multigrid_series[solver] = simulate(
+            f"coupling_multigrid_{solver}", set_parameters(
+                with_protocol(shipped("patent_example"),
+                              "Charge at 1C for 50 min"),
+                {"Stack/Lateral width": "4e-6", "Stack/Lateral cells": 4,
+                 "Mesh refinement/Global refinements": 1,
+                 "Mechanics/Coupling iterations": 4,
+                 "Mechanics/Coupling tolerance": "1e-6",
+                 "Mechanics/Linear solver": solver}), dim=2)
+        if solver == "iterative":
+            statistics = summary["solver statistics"]
+            solves = statistics["mechanics linear solves"]
+            set_ups = statistics["mechanics multigrid set-ups"]
+            passes = statistics["coupling passes"]
+            checker.check(passes > 0 and 0 < set_ups <= solves - passes,
+                          f"multigrid: {set_ups} set-ups for {solves} solves "
+                          f"with {passes} repeated passes")
+            print(f"multigrid: {set_ups} set-ups for {solves} solves, "
+                  f"{passes} repeated passes")
+    a, b = multigrid_series["iterative"], multigrid_series["direct"]
+    checker.check(len(a) == len(b), f"multigrid: {len(a)} and {len(b)} rows")
+    if len(a) == len(b):
+        worst = max(np.abs(a[c] - b[c]).max() / np.abs(b[c]).max()
+                    for c in ("voltage [V]", "stack pressure [MPa]"))
+        checker.check(worst < 1e-8, f"multigrid against direct: {worst}")
+        print(f"displacement by the multigrid against direct: {worst:.2e}")
     # The iteration's reductions on 2 ranks: the same steps and values.
     text = set_parameters(
         with_protocol(shipped("patent_example"), "Charge at 1C for 50 min"),

@@ -126,6 +126,11 @@ namespace anodeless
     unsigned int
     last_linear_solves() const;
 
+    /// Geometric multigrid set-ups of the last solve (a repeated coupling
+    /// pass reuses the pass before's).
+    unsigned int
+    last_multigrid_set_ups() const;
+
     /// Whether the last linear solve used the geometric multigrid on the
     /// mesh's levels (false after a direct or algebraic multigrid solve).
     bool
