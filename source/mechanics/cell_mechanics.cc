@@ -1060,8 +1060,9 @@ namespace anodeless
         d.solution       = d.last_step_solution;
         d.lateral_strain = d.last_step_lateral_strain;
       }
-    // The last solve was this step's, so its multigrid serves again: its
-    // levels' operators and smoothers take a fifth of a solve to set up.
+    // The last solve was this step's, so its multigrid serves again: the
+    // levels' operators, smoothers and coarse factorization are not set up
+    // anew (over half of a set-up; the interpolation is kept anyway).
     d.keep_multigrid =
       from_last_step && d.last_solve_geometric && d.multigrid_transfer_valid;
     try
