@@ -361,14 +361,7 @@ namespace anodeless
                                        .count();
         ++statistics.mechanics_steps;
         if (!taken)
-          {
-            statistics.mechanics_linear_iterations +=
-              mechanics->last_linear_iterations();
-            statistics.mechanics_linear_solves +=
-              mechanics->last_linear_solves();
-            statistics.mechanics_multigrid_set_ups +=
-              mechanics->last_multigrid_set_ups();
-          }
+          count_mechanics_solve();
       }
     films_before_step = films;
   }

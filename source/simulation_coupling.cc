@@ -93,11 +93,7 @@ namespace anodeless
             mechanics->load_state(saved);
             throw;
           }
-        statistics.mechanics_linear_iterations +=
-          mechanics->last_linear_iterations();
-        statistics.mechanics_linear_solves += mechanics->last_linear_solves();
-        statistics.mechanics_multigrid_set_ups +=
-          mechanics->last_multigrid_set_ups();
+        count_mechanics_solve();
         MechanicalCoupling reached = mechanics->coupling();
         change = Utilities::MPI::max(coupling_change(applied, reached),
                                      mesh.field_communicator);
@@ -137,6 +133,17 @@ namespace anodeless
     statistics.coupling_wall +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
         .count();
+  }
+
+  template <int dim>
+  void
+  Simulation<dim>::count_mechanics_solve()
+  {
+    statistics.mechanics_linear_iterations +=
+      mechanics->last_linear_iterations();
+    statistics.mechanics_linear_solves += mechanics->last_linear_solves();
+    statistics.mechanics_multigrid_set_ups +=
+      mechanics->last_multigrid_set_ups();
   }
 
   template <int dim>

@@ -120,6 +120,11 @@ namespace anodeless
     void
     advance_mechanics(double dt);
 
+    /// Add the last mechanics solve's linear iterations, solves and
+    /// multigrid set-ups to the run's statistics.
+    void
+    count_mechanics_solve();
+
     /// With Mechanics/Coupling iterations > 1: solve the electrochemistry
     /// of the time step just solved again with the mechanics of the step's
     /// own end, until the coupling fields settle. If they settle, the
