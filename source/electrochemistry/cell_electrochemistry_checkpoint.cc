@@ -40,6 +40,9 @@ namespace anodeless
           if (cell->is_locally_owned())
             CellRecord(cells[cell->id().to_string()])
               .put(cell_unknowns(cell, d.ghosted));
+        // Evaluations after a checkpoint (potential drops) read the
+        // committed potentials, as before it.
+        d.ghosted = d.committed;
       }
     std::vector<double> &global = cells["global"];
     global                      = {d.soft_short,
