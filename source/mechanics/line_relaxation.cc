@@ -1,6 +1,9 @@
 // Block symmetric Gauss-Seidel over lines of unknowns (see the header).
 #include <Epetra_CrsMatrix.h>
+#include <Epetra_Import.h>
+#include <Epetra_MpiComm.h>
 #include <Epetra_MultiVector.h>
+#include <mpi.h>
 
 #include <anodeless/mechanics/line_relaxation.h>
 
@@ -8,25 +11,12 @@
 #include <cmath>
 #include <numeric>
 #include <tuple>
+#include <unordered_map>
 
 namespace anodeless
 {
   namespace
   {
-    /// The local row of a column of @p matrix, or -1 if another rank owns it.
-    std::vector<int>
-    column_rows(const Epetra_CrsMatrix &matrix)
-    {
-      const auto      &columns = matrix.ColMap();
-      const auto      &rows    = matrix.RowMap();
-      std::vector<int> row(columns.NumMyElements(), -1);
-      for (int c = 0; c < columns.NumMyElements(); ++c)
-        row[c] = columns.GlobalIndicesInt() ?
-                   rows.LID(columns.GID(c)) :
-                   rows.LID(static_cast<long long>(columns.GID64(c)));
-      return row;
-    }
-
     /// Widest band a line's block may have. In 2D a lateral neighbour's
     /// unknowns lie at most 3 places away in the line's order (x, then the
     /// component); a coupling further away marks an unknown shared by a
@@ -41,24 +31,286 @@ namespace anodeless
     };
   } // namespace
 
+  /// Rows in compressed form, their columns as indices of the rows this
+  /// rank relaxes (couplings to other rows left out).
+  struct LineRelaxation::Rows
+  {
+    std::vector<int>    start{0}, column;
+    std::vector<double> value;
+  };
+
   LineRelaxation::LineRelaxation(const Epetra_CrsMatrix       &matrix,
                                  const std::vector<LinePlace> &places)
     : map(matrix.OperatorDomainMap())
   {
-    const int              n          = matrix.NumMyRows();
-    const std::vector<int> column_row = column_rows(matrix);
-    std::vector<Block>     blocks;
-    const auto             entries = [&](const int row) {
-      int     length;
-      double *values;
-      int    *columns;
-      matrix.ExtractMyRowView(row, length, values, columns);
-      return std::make_tuple(length, values, columns);
+    const int              n    = matrix.NumMyRows();
+    const auto            &rows = matrix.RowMap();
+    std::vector<bool>      relaxed_here(n, true);
+    std::vector<long long> taken;
+    share_lines(matrix, places, relaxed_here, taken);
+    const bool shared = importer != nullptr;
+
+    // Relaxed rows: this rank's own rows, then the rows it takes.
+    std::unordered_map<long long, int> taken_row;
+    for (std::size_t k = 0; k < taken.size(); ++k)
+      taken_row[taken[k]] = n + static_cast<int>(k);
+    const auto relaxed_row = [&](const long long global) {
+      const int local = rows.GlobalIndicesInt() ?
+                          rows.LID(static_cast<int>(global)) :
+                          rows.LID(global);
+      if (local >= 0)
+        return relaxed_here[local] ? local : -1;
+      const auto found = taken_row.find(global);
+      return found == taken_row.end() ? -1 : found->second;
+    };
+    const auto      &columns = matrix.ColMap();
+    std::vector<int> column_row(columns.NumMyElements());
+    for (int c = 0; c < columns.NumMyElements(); ++c)
+      column_row[c] = relaxed_row(
+        columns.GlobalIndicesInt() ? columns.GID(c) : columns.GID64(c));
+    Rows                   all;
+    std::vector<LinePlace> all_places(places);
+    for (int i = 0; i < n; ++i)
+      {
+        int     length = 0;
+        double *values;
+        int    *indices;
+        if (relaxed_here[i])
+          matrix.ExtractMyRowView(i, length, values, indices);
+        for (int k = 0; k < length; ++k)
+          if (column_row[indices[k]] >= 0)
+            {
+              all.column.push_back(column_row[indices[k]]);
+              all.value.push_back(values[k]);
+            }
+        all.start.push_back(static_cast<int>(all.column.size()));
+      }
+    if (shared)
+      {
+        // The taken rows' entries and places, from their owners.
+        Epetra_CrsMatrix incoming(Copy, *taken_map, 0);
+        incoming.Import(matrix, *importer, Insert);
+        Epetra_MultiVector where(rows, 4), taken_where(*taken_map, 4);
+        for (int i = 0; i < n; ++i)
+          {
+            where[0][i] = places[i].known;
+            where[1][i] = places[i].height;
+            where[2][i] = places[i].along;
+            where[3][i] = places[i].component;
+          }
+        taken_where.Import(where, *importer, Insert);
+        std::vector<double>    values;
+        std::vector<int>       indices;
+        std::vector<long long> indices64;
+        for (std::size_t k = 0; k < taken.size(); ++k)
+          {
+            const int length = incoming.NumMyEntries(static_cast<int>(k));
+            values.resize(length);
+            int got = 0;
+            if (rows.GlobalIndicesInt())
+              {
+                indices.resize(length);
+                incoming.ExtractGlobalRowCopy(static_cast<int>(taken[k]),
+                                              length,
+                                              got,
+                                              values.data(),
+                                              indices.data());
+                indices64.assign(indices.begin(), indices.begin() + got);
+              }
+            else
+              {
+                indices64.resize(length);
+                incoming.ExtractGlobalRowCopy(taken[k],
+                                              length,
+                                              got,
+                                              values.data(),
+                                              indices64.data());
+                indices64.resize(got);
+              }
+            for (int e = 0; e < got; ++e)
+              {
+                const int j = relaxed_row(indices64[e]);
+                if (j >= 0)
+                  {
+                    all.column.push_back(j);
+                    all.value.push_back(values[e]);
+                  }
+              }
+            all.start.push_back(static_cast<int>(all.column.size()));
+            LinePlace p;
+            p.known     = taken_where[0][k] != 0;
+            p.height    = taken_where[1][k];
+            p.along     = taken_where[2][k];
+            p.component = static_cast<unsigned int>(taken_where[3][k]);
+            all_places.push_back(p);
+          }
+        taken_x = std::make_unique<Epetra_MultiVector>(*taken_map, 1);
+        taken_y = std::make_unique<Epetra_MultiVector>(*taken_map, 1);
+      }
+    n_own = n;
+    build(all, all_places);
+  }
+
+  LineRelaxation::~LineRelaxation() = default;
+
+  void
+  LineRelaxation::share_lines(const Epetra_CrsMatrix       &matrix,
+                              const std::vector<LinePlace> &places,
+                              std::vector<bool>            &relaxed_here,
+                              std::vector<long long>       &taken)
+  {
+    const auto *mpi = dynamic_cast<const Epetra_MpiComm *>(&matrix.Comm());
+    if (mpi == nullptr || mpi->NumProc() == 1)
+      return;
+    const MPI_Comm comm  = mpi->Comm();
+    const int      rank  = mpi->MyPID();
+    const int      ranks = mpi->NumProc();
+    const int      n     = matrix.NumMyRows();
+
+    // This rank's lines: heights within a tolerance of the whole mesh.
+    double extent = 0;
+    for (int i = 0; i < n; ++i)
+      if (places[i].known)
+        extent = std::max(extent, std::abs(places[i].height));
+    MPI_Allreduce(MPI_IN_PLACE, &extent, 1, MPI_DOUBLE, MPI_MAX, comm);
+    const double     tolerance = 1e-9 * extent;
+    std::vector<int> by_height;
+    for (int i = 0; i < n; ++i)
+      if (places[i].known)
+        by_height.push_back(i);
+    std::sort(by_height.begin(), by_height.end(), [&](int a, int b) {
+      return places[a].height < places[b].height;
+    });
+    std::vector<int>    local_line(n, -1);
+    std::vector<double> line_height, line_rows; // per local line
+    for (std::size_t k = 0; k < by_height.size(); ++k)
+      {
+        const int i = by_height[k];
+        if (k == 0 ||
+            places[i].height - places[by_height[k - 1]].height > tolerance)
+          {
+            line_height.push_back(places[i].height);
+            line_rows.push_back(0);
+          }
+        local_line[i] = static_cast<int>(line_height.size()) - 1;
+        ++line_rows.back();
+      }
+
+    // Every rank's lines, to find those that several ranks share.
+    const auto all_gather = [&](const std::vector<double> &mine) {
+      const int        count = static_cast<int>(mine.size());
+      std::vector<int> counts(ranks), offsets(ranks + 1, 0);
+      MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm);
+      for (int r = 0; r < ranks; ++r)
+        offsets[r + 1] = offsets[r] + counts[r];
+      std::vector<double> all(offsets[ranks]);
+      MPI_Allgatherv(mine.data(),
+                     count,
+                     MPI_DOUBLE,
+                     all.data(),
+                     counts.data(),
+                     offsets.data(),
+                     MPI_DOUBLE,
+                     comm);
+      return std::make_pair(all, offsets);
+    };
+    std::vector<double> mine;
+    for (std::size_t l = 0; l < line_height.size(); ++l)
+      mine.insert(mine.end(), {line_height[l], line_rows[l]});
+    const auto [lines, line_offsets] = all_gather(mine);
+    struct Share
+    {
+      double height;
+      int    rank, line, rows;
+    };
+    std::vector<Share> shares;
+    for (int r = 0; r < ranks; ++r)
+      for (int k = line_offsets[r]; k < line_offsets[r + 1]; k += 2)
+        shares.push_back({lines[k],
+                          r,
+                          (k - line_offsets[r]) / 2,
+                          static_cast<int>(lines[k + 1])});
+    std::sort(shares.begin(), shares.end(), [](const auto &a, const auto &b) {
+      return std::tie(a.height, a.rank) < std::tie(b.height, b.rank);
+    });
+    // The rank with most of a shared line relaxes all of it (the lowest
+    // such rank on a tie); each of this rank's lines learns its taker.
+    std::vector<int> taker(line_height.size(), rank);
+    bool             shared_anywhere = false;
+    for (std::size_t first = 0; first < shares.size();)
+      {
+        std::size_t end = first + 1;
+        while (end < shares.size() &&
+               shares[end].height - shares[end - 1].height <= tolerance)
+          ++end;
+        int most = static_cast<int>(first);
+        for (std::size_t k = first; k < end; ++k)
+          if (shares[k].rows > shares[most].rows)
+            most = static_cast<int>(k);
+        shared_anywhere = shared_anywhere || end - first > 1;
+        for (std::size_t k = first; k < end; ++k)
+          if (shares[k].rank == rank)
+            taker[shares[k].line] = shares[most].rank;
+        first = end;
+      }
+    if (!shared_anywhere)
+      return;
+
+    // The rows that move, as (global row, rank taking it). Every rank
+    // hears of every moving row: few rows (those of the lines a partition
+    // boundary cuts), and no rank needs to know who holds a line's rest.
+    const auto &rows = matrix.RowMap();
+    const auto  gid  = [&](const int i) {
+      return rows.GlobalIndicesInt() ? static_cast<double>(rows.GID(i)) :
+                                         static_cast<double>(rows.GID64(i));
+    };
+    std::vector<double> moving;
+    std::vector<bool>   stays(n, true);
+    for (int i = 0; i < n; ++i)
+      if (local_line[i] >= 0 && taker[local_line[i]] != rank)
+        {
+          moving.insert(moving.end(), {gid(i), double(taker[local_line[i]])});
+          stays[i] = false;
+        }
+    const auto moved = all_gather(moving).first;
+    for (std::size_t k = 0; k < moved.size(); k += 2)
+      if (static_cast<int>(moved[k + 1]) == rank)
+        taken.push_back(static_cast<long long>(moved[k]));
+    relaxed_here      = stays;
+    const int n_taken = static_cast<int>(taken.size());
+    if (rows.GlobalIndicesInt())
+      {
+        std::vector<int> ids(taken.begin(), taken.end());
+        taken_map = std::make_unique<Epetra_Map>(-1,
+                                                 n_taken,
+                                                 ids.data(),
+                                                 rows.IndexBase(),
+                                                 matrix.Comm());
+      }
+    else
+      taken_map = std::make_unique<Epetra_Map>(-1LL,
+                                               n_taken,
+                                               taken.data(),
+                                               rows.IndexBase64(),
+                                               matrix.Comm());
+    importer = std::make_unique<Epetra_Import>(*taken_map, rows);
+  }
+
+  void
+  LineRelaxation::build(const Rows &rows, const std::vector<LinePlace> &places)
+  {
+    const int          n = static_cast<int>(places.size());
+    std::vector<Block> blocks;
+    const auto         entries = [&](const int row) {
+      const int first = rows.start[row];
+      return std::make_tuple(rows.start[row + 1] - first,
+                             rows.value.data() + first,
+                             rows.column.data() + first);
     };
     const auto diagonal = [&](const int row) {
       const auto [length, values, columns] = entries(row);
       for (int k = 0; k < length; ++k)
-        if (column_row[columns[k]] == row)
+        if (columns[k] == row)
           return values[k];
       return 0.0;
     };
@@ -125,7 +377,7 @@ namespace anodeless
                 const auto [length, values, columns] = entries(row);
                 for (int k = 0; k < length; ++k)
                   {
-                    const int j = column_row[columns[k]];
+                    const int j = columns[k];
                     if (j < 0 || position[j] < 0 || values[k] == 0)
                       continue;
                     const unsigned int distance =
@@ -199,7 +451,7 @@ namespace anodeless
         const auto [length, values, columns] = entries(i);
         for (int k = 0; k < length; ++k)
           {
-            const int j = column_row[columns[k]];
+            const int j = columns[k];
             if (j >= 0 && block_of[j] >= 0 && block_of[j] != block_of[i] &&
                 values[k] != 0)
               {
@@ -226,7 +478,7 @@ namespace anodeless
             const auto [length, values, columns] = entries(row);
             for (int k = 0; k < length; ++k)
               {
-                const int j = column_row[columns[k]];
+                const int j = columns[k];
                 if (j >= 0 && block_of[j] == block_of[row] &&
                     position[j] - first_row <= i &&
                     position[j] - first_row >= i - int(p))
@@ -337,17 +589,39 @@ namespace anodeless
       {
         const double *x = X[v];
         double       *y = Y[v];
+        // The rows taken from other ranks, read from their owners.
+        const double *x_taken = nullptr;
+        double       *y_taken = nullptr;
+        if (importer)
+          {
+            Epetra_MultiVector column(View, X, v, 1);
+            taken_x->Import(column, *importer, Insert);
+            x_taken = (*taken_x)[0];
+            y_taken = (*taken_y)[0];
+          }
         for (std::size_t p = 0; p < order.size(); ++p)
-          gathered[p] = x[order[p]];
+          gathered[p] =
+            order[p] < n_own ? x[order[p]] : x_taken[order[p] - n_own];
         std::fill(relaxed.begin(), relaxed.end(), 0.0);
         for (std::size_t b = 0; b < n_blocks; ++b)
           relax(b, gathered.data(), relaxed.data());
         for (std::size_t b = n_blocks; b-- > 0;)
           relax(b, gathered.data(), relaxed.data());
-        // Rows in no block (no positive diagonal) stay zero.
+        // Rows in no block (no positive diagonal) stay zero; rows another
+        // rank relaxes come back from it.
         std::fill(y, y + Y.MyLength(), 0.0);
+        if (importer)
+          taken_y->PutScalar(0.0);
         for (std::size_t p = 0; p < order.size(); ++p)
-          y[order[p]] = relaxed[p];
+          if (order[p] < n_own)
+            y[order[p]] = relaxed[p];
+          else
+            y_taken[order[p] - n_own] = relaxed[p];
+        if (importer)
+          {
+            Epetra_MultiVector column(View, Y, v, 1);
+            column.Export(*taken_y, *importer, Insert);
+          }
       }
     return 0;
   }
