@@ -41,6 +41,6 @@ namespace anodeless
     const double log10_d = c0 + a1 * std::exp(-(x - b1) * (x - b1) / c1) +
                            a2 * std::exp(-(x - b2) * (x - b2) / c2) +
                            a3 * std::exp(-(x - b3) * (x - b3) / c3);
-    return 2.7 * std::pow(10.0, log10_d) * temperature_factor;
+    return 2.7 * std::exp(log10_d * std::log(10.0)) * temperature_factor;
   }
 } // namespace anodeless

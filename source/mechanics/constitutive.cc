@@ -173,11 +173,11 @@ namespace anodeless
     const double  base = std::max(0.0, g_old + growth);
     // R(g) = g - base + dt g c max(p, 0)^n, p = p0 + M g / t
     const auto residual = [&](const double g) {
-      const double p    = std::max(0.0, p0 + M * g / thickness);
-      const double rate = creep * std::pow(p, exponent);
-      const double drate =
-        p > 0 ? creep * exponent * std::pow(p, exponent - 1) * M / thickness :
-                0.0;
+      const double p = std::max(0.0, p0 + M * g / thickness);
+      // One power serves the rate and its derivative.
+      const double power = p > 0 ? creep * std::pow(p, exponent - 1) : 0.0;
+      const double rate  = power * p;
+      const double drate = exponent * power * M / thickness;
       return std::make_pair(g - base + dt * g * rate,
                             1 + dt * (rate + g * drate));
     };
@@ -216,10 +216,12 @@ namespace anodeless
     // sigma + dt E A sigma^n = sigma_old, monotone in sigma (same sign).
     const double s = std::abs(stress_old);
     const auto   g = [&](const double x) {
-      return std::make_pair(
-        x + dt * youngs_modulus * rate_factor * std::pow(x, exponent) - s,
-        1 + dt * youngs_modulus * rate_factor * exponent *
-              std::pow(x, exponent - 1));
+      // One power serves the rate and its derivative (x^0 = 1 at n = 1).
+      const double power = dt * youngs_modulus * rate_factor *
+                           (x > 0         ? std::pow(x, exponent - 1) :
+                              exponent == 1 ? 1.0 :
+                                              0.0);
+      return std::make_pair(x + power * x - s, 1 + exponent * power);
     };
     const double relaxed = s > 0 ? safeguarded_newton(g, 0.0, s, s) : 0.0;
     return stress_old < 0 ? -relaxed : relaxed;
