@@ -384,12 +384,19 @@ namespace anodeless
   void
   GalerkinMultigrid<dim>::smooth(const unsigned int                   level,
                                  TrilinosWrappers::MPI::Vector       &x,
-                                 const TrilinosWrappers::MPI::Vector &b) const
+                                 const TrilinosWrappers::MPI::Vector &b,
+                                 const bool from_zero) const
   {
     for (unsigned int s = 0; s < sweeps; ++s)
       {
-        matrix(level).vmult(residual[level], x);
-        residual[level].sadd(-1.0, 1.0, b);
+        // From zero the first residual is b itself.
+        if (s == 0 && from_zero)
+          residual[level] = b;
+        else
+          {
+            matrix(level).vmult(residual[level], x);
+            residual[level].sadd(-1.0, 1.0, b);
+          }
         if (smoothers[level]->ApplyInverse(residual[level].trilinos_vector(),
                                            scratch[level].trilinos_vector()) !=
             0)
@@ -413,7 +420,7 @@ namespace anodeless
         return;
       }
     x = 0;
-    smooth(level, x, b);
+    smooth(level, x, b, true);
     // W-cycle: two coarse corrections, each from the current residual
     // (the same as two coarse cycles, the coarse operators being Galerkin).
     const unsigned int corrections = level > 1 ? 2 : 1;

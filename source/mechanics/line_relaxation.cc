@@ -442,21 +442,29 @@ namespace anodeless
       }
 
     // Couplings to other blocks; banded Cholesky of each block.
+    // Each row's couplings to earlier blocks come first (the forward
+    // sweep's), then those to later blocks (the backward sweep's).
     coupling_start.assign(order.size() + 1, 0);
+    coupling_later.assign(order.size(), 0);
     coupling_column.clear();
     coupling_value.clear();
     for (std::size_t p = 0; p < order.size(); ++p)
       {
         const int i                          = order[p];
         const auto [length, values, columns] = entries(i);
-        for (int k = 0; k < length; ++k)
+        for (const bool later : {false, true})
           {
-            const int j = columns[k];
-            if (j >= 0 && block_of[j] >= 0 && block_of[j] != block_of[i] &&
-                values[k] != 0)
+            if (later)
+              coupling_later[p] = static_cast<int>(coupling_column.size());
+            for (int k = 0; k < length; ++k)
               {
-                coupling_column.push_back(position[j]);
-                coupling_value.push_back(values[k]);
+                const int j = columns[k];
+                if (j >= 0 && block_of[j] >= 0 && block_of[j] != block_of[i] &&
+                    values[k] != 0 && (block_of[j] > block_of[i]) == later)
+                  {
+                    coupling_column.push_back(position[j]);
+                    coupling_value.push_back(values[k]);
+                  }
               }
           }
         coupling_start[p + 1] = static_cast<int>(coupling_column.size());
@@ -542,14 +550,24 @@ namespace anodeless
   } // namespace
 
   void
-  LineRelaxation::relax(const std::size_t b, const double *x, double *y) const
+  LineRelaxation::relax(const std::size_t b,
+                        const bool        forward,
+                        double           *x,
+                        double           *y) const
   {
+    // The forward sweep sees zero in the later blocks, and the backward
+    // sweep the same earlier blocks as the forward one: each subtracts its
+    // half of the couplings, the forward sweep keeping its result in x.
     const int first = block_start[b], last = block_start[b + 1];
     for (int i = first; i < last; ++i)
       {
-        double sum = x[i];
-        for (int e = coupling_start[i]; e < coupling_start[i + 1]; ++e)
+        double    sum = x[i];
+        const int end = forward ? coupling_later[i] : coupling_start[i + 1];
+        for (int e = forward ? coupling_start[i] : coupling_later[i]; e < end;
+             ++e)
           sum -= coupling_value[e] * y[coupling_column[e]];
+        if (forward)
+          x[i] = sum;
         y[i] = sum;
       }
     const double *f = factor.data() + factor_start[b];
@@ -604,9 +622,9 @@ namespace anodeless
             order[p] < n_own ? x[order[p]] : x_taken[order[p] - n_own];
         std::fill(relaxed.begin(), relaxed.end(), 0.0);
         for (std::size_t b = 0; b < n_blocks; ++b)
-          relax(b, gathered.data(), relaxed.data());
+          relax(b, true, gathered.data(), relaxed.data());
         for (std::size_t b = n_blocks; b-- > 0;)
-          relax(b, gathered.data(), relaxed.data());
+          relax(b, false, gathered.data(), relaxed.data());
         // Rows in no block (no positive diagonal) stay zero; rows another
         // rank relaxes come back from it.
         std::fill(y, y + Y.MyLength(), 0.0);

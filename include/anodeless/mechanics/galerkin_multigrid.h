@@ -94,10 +94,12 @@ namespace anodeless
           dealii::TrilinosWrappers::MPI::Vector       &x,
           const dealii::TrilinosWrappers::MPI::Vector &b) const;
 
+    /// The level's sweeps on x; @p from_zero: x is zero on entry.
     void
     smooth(unsigned int                                 level,
            dealii::TrilinosWrappers::MPI::Vector       &x,
-           const dealii::TrilinosWrappers::MPI::Vector &b) const;
+           const dealii::TrilinosWrappers::MPI::Vector &b,
+           bool from_zero = false) const;
 
     unsigned int sweeps = 2;
     /// [l] maps level l to level l + 1; the last maps to the active mesh.

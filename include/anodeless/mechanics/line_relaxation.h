@@ -126,9 +126,10 @@ namespace anodeless
     void
     build(const Rows &rows, const std::vector<LinePlace> &places);
 
-    /// Relaxes block @p b: @p x and @p y in block order.
+    /// Relaxes block @p b in the forward or the backward sweep: @p x and
+    /// @p y in block order.
     void
-    relax(std::size_t b, const double *x, double *y) const;
+    relax(std::size_t b, bool forward, double *x, double *y) const;
 
     Epetra_Map map;
     int        n_own = 0;
@@ -144,8 +145,9 @@ namespace anodeless
     std::vector<unsigned int> block_band;
     std::vector<std::size_t>  factor_start;
     std::vector<double>       factor;
-    /// The couplings of each row to rows of other blocks (CSR, block order).
-    std::vector<int>            coupling_start, coupling_column;
+    /// The couplings of each row to rows of other blocks (CSR, block
+    /// order), those to later blocks from coupling_later.
+    std::vector<int>            coupling_start, coupling_later, coupling_column;
     std::vector<double>         coupling_value;
     bool                        factored = true;
     mutable std::vector<double> gathered, relaxed;
