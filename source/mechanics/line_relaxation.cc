@@ -245,7 +245,9 @@ namespace anodeless
           ++end;
         int most = static_cast<int>(first);
         for (std::size_t k = first; k < end; ++k)
-          if (shares[k].rows > shares[most].rows)
+          if (shares[k].rows > shares[most].rows ||
+              (shares[k].rows == shares[most].rows &&
+               shares[k].rank < shares[most].rank))
             most = static_cast<int>(k);
         shared_anywhere = shared_anywhere || end - first > 1;
         for (std::size_t k = first; k < end; ++k)
