@@ -147,9 +147,11 @@ namespace anodeless
     std::vector<double>       factor;
     /// The couplings of each row to rows of other blocks (CSR, block
     /// order), those to later blocks from coupling_later.
-    std::vector<int>            coupling_start, coupling_later, coupling_column;
-    std::vector<double>         coupling_value;
-    bool                        factored = true;
+    std::vector<int>    coupling_start, coupling_later, coupling_column;
+    std::vector<double> coupling_value;
+    bool                factored = true;
+    /// A sweep's right-hand side in block order (after the forward sweep,
+    /// less the couplings to earlier blocks) and its result.
     mutable std::vector<double> gathered, relaxed;
   };
 } // namespace anodeless
