@@ -7,7 +7,7 @@
 // Newton iteration, the time of the whole step, and the Poisson solve's CG
 // iterations and time per unknown.
 //
-//   potentials_refinement DIM FIRST_LEVEL LAST_LEVEL [iterative|direct]
+//   potentials_refinement DIM FIRST_LEVEL LAST_LEVEL [iterative|falgout|direct]
 //
 // Run by benchmarks/run --potentials DIM FIRST LAST; not a test.
 #include <deal.II/base/mpi.h>
@@ -135,12 +135,18 @@ namespace
     // The Example's defaults, a 20 um window, CG + AMG for the potentials.
     // Every linear solve to 'Linear tolerance', as the Poisson solve: the
     // CG iterations then measure the multigrid, not the Newton forcing.
-    const std::string prm = "set Dimension = " + std::to_string(dim) +
-                            "\nsubsection Electrochemistry\n"
-                            " subsection Solver\n"
-                            "  set Forcing = fixed\n"
-                            "  set Linear solver = " +
-                            solver + "\n end\nend\n";
+    // 'falgout': the iterative solver with BoomerAMG's Falgout coarsening
+    // instead of the default HMIS.
+    const bool        falgout = solver == "falgout";
+    const std::string prm =
+      "set Dimension = " + std::to_string(dim) +
+      "\nsubsection Electrochemistry\n"
+      " subsection Solver\n"
+      "  set Forcing = fixed\n"
+      "  set Linear solver = " +
+      (falgout ? std::string("iterative") : solver) +
+      "\n  set AMG coarsening = " + (falgout ? "Falgout" : "HMIS") +
+      "\n end\nend\n";
     const auto parameters = parse_run_parameters(prm, "benchmark.prm", dim);
     const LayerStack stack(parameters->stack);
     const MPI_Comm   comm = MPI_COMM_WORLD;
@@ -209,7 +215,7 @@ main(int argc, char **argv)
   return anodeless::benchmark::main(argc,
                                     argv,
                                     "potentials_refinement",
-                                    "iterative|direct",
+                                    "iterative|falgout|direct",
                                     run<2>,
                                     run<3>);
 }

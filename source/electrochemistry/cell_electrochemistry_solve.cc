@@ -95,6 +95,7 @@ namespace anodeless
     options.tolerance             = solver.linear_tolerance;
     options.amg_strong_threshold  = solver.amg_strong_threshold;
     options.amg_aggressive_levels = solver.amg_aggressive_levels;
+    options.amg_hmis              = solver.amg_coarsening == "HMIS";
     // The Newton iterations of a step share one multigrid set-up: their
     // Jacobians differ little. A new step (other dt, control or mesh) sets
     // up anew.

@@ -15,6 +15,9 @@
 #include <anodeless/core/errors.h>
 #include <anodeless/solvers/linear_solver.h>
 
+#include <array>
+#include <utility>
+
 namespace anodeless
 {
   using namespace dealii;
@@ -164,8 +167,21 @@ namespace anodeless
             data.strong_threshold   = options.amg_strong_threshold;
             data.aggressive_coarsening_num_levels =
               options.amg_aggressive_levels;
+            // deal.II's interface has no field for the coarsening and the
+            // interpolation: PETSc reads them from its options database
+            // when it sets the preconditioner up.
+            const std::array<std::pair<const char *, const char *>, 3> hmis = {
+              {{"-pc_hypre_boomeramg_coarsen_type", "HMIS"},
+               {"-pc_hypre_boomeramg_interp_type", "ext+i"},
+               {"-pc_hypre_boomeramg_P_max", "4"}}};
+            if (options.amg_hmis)
+              for (const auto &[name, value] : hmis)
+                PetscOptionsSetValue(nullptr, name, value);
             own = std::make_unique<PETScWrappers::PreconditionBoomerAMG>(matrix,
                                                                          data);
+            if (options.amg_hmis)
+              for (const auto &[name, value] : hmis)
+                PetscOptionsClearValue(nullptr, name);
             // Keep the set-up when the matrix's values change: PETSc would
             // otherwise set it up again at the next solve.
             PCSetReusePreconditioner(own->get_pc(), PETSC_TRUE);

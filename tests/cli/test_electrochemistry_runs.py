@@ -540,6 +540,30 @@ elif case == "linear_solvers":
           f"{statistics['Newton iterations']} Newton iterations with "
           f"Eisenstat-Walker, {tight['linear iterations']} in "
           f"{tight['Newton iterations']} fixed")
+    # BoomerAMG's Falgout coarsening against the default HMIS: the same
+    # converged steps; other CG counts show that the choice reaches hypre.
+    falgout, falgout_series = simulate(
+        "solver_iterative_falgout",
+        set_parameters(text, {"Electrochemistry/Solver/Linear solver": "iterative",
+                              "Electrochemistry/Solver/AMG coarsening": "Falgout"}),
+        ranks=2, dim=2)
+    classical = falgout["solver statistics"]
+    if len(falgout_series) == len(b):
+        d = max((falgout_series[c] - b[c]).abs().max() / b[c].abs().max()
+                for c in ("voltage [V]", "current density [A/m2]",
+                          "step capacity [mAh/g]"))
+        checker.check(d <= 1e-9, f"Falgout against HMIS coarsening: the time "
+                      f"series differ by {d} of a column's scale")
+    else:
+        checker.check(False, f"the coarsening changed the time steps: "
+                      f"{len(falgout_series)} and {len(b)}")
+    checker.check(classical["linear iterations"] !=
+                  statistics["linear iterations"],
+                  f"Falgout and HMIS coarsening took the same CG iterations "
+                  f"({statistics['linear iterations']}): the choice did not "
+                  f"reach the multigrid")
+    print(f"coarsening: {statistics['linear iterations']} CG with HMIS, "
+          f"{classical['linear iterations']} with Falgout")
     print(f"multigrid set-ups: {kept['preconditioner set-ups']} kept over "
           f"{kept['Newton iterations']} Newton iterations "
           f"({kept['linear iterations']} CG), {new['preconditioner set-ups']} "

@@ -120,6 +120,7 @@ namespace anodeless
     bool         predict_potentials    = true;
     double       amg_strong_threshold = 0.5; ///< BoomerAMG strength of coupling
     unsigned int amg_aggressive_levels = 1; ///< BoomerAMG aggressive coarsening
+    std::string  amg_coarsening        = "HMIS"; ///< BoomerAMG: HMIS or Falgout
 
     void
     declare(dealii::ParameterHandler &prm);

@@ -39,6 +39,10 @@ namespace anodeless
     /// coarsened aggressively (hypre's defaults: 0.25 and 0).
     double       amg_strong_threshold  = 0.25;
     unsigned int amg_aggressive_levels = 0;
+    /// BoomerAMG (PETSc): HMIS coarsening with extended+i interpolation (at
+    /// most 4 weights per row) instead of PETSc's default, Falgout's
+    /// coarsening with classical interpolation.
+    bool amg_hmis = false;
     /// Iterative solver: keep the multigrid set-up here and use it for the
     /// next solves until cleared (PETSc's BoomerAMG; ignored with Trilinos).
     /// A solve that fails with a kept set-up is repeated with a new one.
