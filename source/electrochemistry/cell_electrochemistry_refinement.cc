@@ -184,10 +184,16 @@ namespace anodeless
     for (unsigned int c = 0; c < children; ++c)
       out[c].put(child_q1_unknowns(fe, unknowns, c));
 
-    // Point states: every child point gets the parent's mean, which keeps
-    // each integral (Li in the particles and the carbon, films, dead Li,
-    // SEI) exactly and every value within its bounds. The top face's state
-    // goes to the children on it.
+    // Point states: point q of the 2-point Gauss rule (x fastest) lies in
+    // child q (deal.II numbers both the same way), and on the top face
+    // point q in child q + top_bit. Each child takes the state of the
+    // parent's point inside it for all its points. The points' weights are
+    // equal, so each integral (Li in the particles and the carbon, films,
+    // dead Li, SEI) is kept exactly and every value stays within its
+    // bounds, without smoothing the states over the parent (as the
+    // parent's mean did); a coarsening back returns the states exactly.
+    // Another rule: the mean.
+    const bool by_point = nq == children && nq_face == children / 2;
     for (const auto &array : impl->record_arrays())
       {
         const bool cell_points = !array.on_top_face;
@@ -198,7 +204,10 @@ namespace anodeless
           else
             {
               const unsigned int n = cell_points ? nq : nq_face;
-              out[c].put(repeat_points(point_mean(values, n), n));
+              out[c].put(
+                by_point ?
+                  repeat_point(values, n, cell_points ? c : c - top_bit) :
+                  repeat_points(point_mean(values, n), n));
             }
       }
     return records;
@@ -214,6 +223,10 @@ namespace anodeless
     const auto        &fe      = d.fe[fe_index::of_material(material_id, dim)];
     const unsigned int nq      = d.cell_quadrature[0].size();
     const unsigned int nq_face = d.face_quadrature[0].size();
+    const unsigned int top_bit = 1u << (dim - 1);
+    // Point q of the parent lies in child q (on the top face in child
+    // q + top_bit) and gets that child's mean: the inverse of split_record.
+    const bool by_point = nq == children.size() && nq_face == nq / 2;
 
     std::vector<CellRecord> in;
     for (const auto &r : children)
@@ -230,12 +243,27 @@ namespace anodeless
         std::vector<std::vector<double>> parts;
         for (auto &r : in)
           parts.push_back(r.take());
-        auto sum = mean_of_point_means(parts, n);
+        std::vector<double> points;
+        if (by_point)
+          {
+            std::vector<std::vector<double>> inside(n);
+            for (unsigned int q = 0; q < n; ++q)
+              inside[q] = parts[array.on_top_face ? q + top_bit : q];
+            points = point_means_by_point(inside, n);
+          }
+        if (points.empty())
+          {
+            const auto mean = mean_of_point_means(parts, n);
+            if (!mean.empty())
+              points = repeat_points(mean, n);
+          }
         // A face point carries a film gate: open if it was open on any
-        // child (the film, if any, is spread over the parent's face).
-        if (array.values == &d.face_state && !sum.empty())
-          sum[face_slot::nucleated] = sum[face_slot::nucleated] > 0 ? 1 : 0;
-        out.put(sum.empty() ? sum : repeat_points(sum, n));
+        // point it came from (the film, if any, is spread over them).
+        if (array.values == &d.face_state)
+          for (unsigned int k = face_slot::nucleated; k < points.size();
+               k += face_slot::size)
+            points[k] = points[k] > 0 ? 1 : 0;
+        out.put(points);
       }
     return record;
   }

@@ -392,6 +392,32 @@ namespace anodeless
     return values;
   }
 
+  std::vector<double>
+  repeat_point(const std::vector<double> &values,
+               const unsigned int         n_points,
+               const unsigned int         point)
+  {
+    const unsigned int        stride = values.size() / n_points;
+    const std::vector<double> block(values.begin() + point * stride,
+                                    values.begin() + (point + 1) * stride);
+    return repeat_points(block, n_points);
+  }
+
+  std::vector<double>
+  point_means_by_point(const std::vector<std::vector<double>> &by_point,
+                       const unsigned int                      n_points)
+  {
+    std::vector<double> values;
+    for (const auto &part : by_point)
+      {
+        if (part.empty())
+          return {};
+        const auto mean = point_mean(part, n_points);
+        values.insert(values.end(), mean.begin(), mean.end());
+      }
+    return values;
+  }
+
   template std::vector<double>
   child_q1_unknowns(const FiniteElement<1> &,
                     const std::vector<double> &,

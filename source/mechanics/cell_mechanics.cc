@@ -1527,24 +1527,33 @@ namespace anodeless
         const auto unknowns = in.take();
         for (unsigned int c = 0; c < children; ++c)
           out[c].put(child_q1_unknowns(d.fe, unknowns, c));
-        // Material state, stress, chemical eigenstrain and opening: the
-        // parent's mean.
-        const auto points       = repeat_points(point_mean(in.take(), nq), nq);
-        const auto eigen_volume = repeat_points(point_mean(in.take(), nq), nq);
+        // Material state, stress, chemical eigenstrain and opening: point
+        // q of the 2-point Gauss rule lies in child q, whose points all take
+        // its state (equal weights: the integrals are kept, a coarsening
+        // back returns the states; as the electrochemistry's point states).
+        // The films: the parent's mean, spread over the band's lower
+        // children.
+        const auto                       points       = in.take();
+        const auto                       eigen_volume = in.take();
         std::vector<std::vector<double>> films;
         for (unsigned int k = 0; k < 3; ++k) // gap, growth, creep
           films.push_back(repeat_points(point_mean(in.take(), nq), nq));
-        const auto opening = repeat_points(point_mean(in.take(), nq), nq);
-        const bool band    = in.take_one() > 0.5;
+        const auto                opening = in.take();
+        const bool                band    = in.take_one() > 0.5;
         const std::vector<double> none(nq, 0.0);
+        const auto inherit = [&](const std::vector<double> &values,
+                                 const unsigned int         c) {
+          return nq == children ? repeat_point(values, nq, c) :
+                                  repeat_points(point_mean(values, nq), nq);
+        };
         for (unsigned int c = 0; c < children; ++c)
           {
             const bool on_film = band && !(c & top_bit);
-            out[c].put(points);
-            out[c].put(eigen_volume);
+            out[c].put(inherit(points, c));
+            out[c].put(inherit(eigen_volume, c));
             for (const auto &film : films)
               out[c].put(on_film ? film : none);
-            out[c].put(opening);
+            out[c].put(inherit(opening, c));
             out[c].put(on_film ? 1.0 : 0.0);
           }
         return records;
@@ -1586,8 +1595,19 @@ namespace anodeless
         for (unsigned int k = 0; k < arrays.size(); ++k)
           {
             // A film is the mean over the band children (those on its
-            // interface); the other arrays the mean over all children.
-            const bool                       film = k >= 2 && k <= 4;
+            // interface). Point q of the parent lies in child q and gets
+            // its mean (the inverse of split_record); another rule: the
+            // mean over all children.
+            const bool film = k >= 2 && k <= 4;
+            if (!film && nq == arrays[k].size())
+              {
+                const auto by_point = point_means_by_point(arrays[k], nq);
+                if (!by_point.empty())
+                  {
+                    out.put(by_point);
+                    continue;
+                  }
+              }
             std::vector<std::vector<double>> parts;
             for (unsigned int c = 0; c < arrays[k].size(); ++c)
               if (!film || !any_band || band[c])

@@ -1,5 +1,13 @@
 // The layer-conforming mesh: layer volumes equal thickness x lateral area,
-// the same on 1 and 2 ranks, and boundary ids on the right faces.
+// the same on 1 and 2 ranks, and boundary ids on the right faces. A refined
+// cell's 2-point Gauss point q lies in its child q (and the top face's
+// point q in child q + 2^(dim-1)), as the transfer of point states assumes.
+#include <deal.II/base/quadrature_lib.h>
+
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping_q1.h>
+
 #include <deal.II/grid/tria.h>
 
 #include <anodeless/core/run_parameters.h>
@@ -7,6 +15,8 @@
 #include <anodeless/geometry/stack_mesh.h>
 
 #include <testing.h>
+
+#include <iostream>
 
 using namespace anodeless;
 using namespace anodeless::testing;
@@ -116,4 +126,72 @@ ANODELESS_TEST(mesh_boundary_ids)
   check_boundary_ids<1>();
   check_boundary_ids<2>();
   check_boundary_ids<3>();
+}
+
+namespace
+{
+  template <int dim>
+  void
+  check_gauss_points_in_children()
+  {
+    StackParameters parameters;
+    parameters.lateral_cells = 3;
+    parameters.depth_cells   = 2;
+    parameters.check(dim);
+    const LayerStack stack(parameters);
+    StackMesh<dim>   mesh(MPI_COMM_WORLD);
+    make_stack_mesh(*mesh.triangulation, stack, parameters);
+    mesh.triangulation->refine_global(1);
+
+    const MappingQ1<dim> mapping;
+    const FE_Q<dim>      fe(1);
+    FEValues<dim> points(mapping, fe, QGauss<dim>(2), update_quadrature_points);
+    FEFaceValues<dim>  face_points(mapping,
+                                  fe,
+                                  QGauss<dim - 1>(2),
+                                  update_quadrature_points);
+    const unsigned int top_face = 2 * dim - 1;
+    const unsigned int top_bit  = 1u << (dim - 1);
+    unsigned int       parents = 0, outside = 0;
+    for (const auto &cell : mesh.triangulation->active_cell_iterators())
+      if (cell->is_locally_owned() && cell->parent()->child(0) == cell)
+        {
+          const auto parent = cell->parent();
+          points.reinit(parent);
+          for (unsigned int q = 0; q < points.n_quadrature_points; ++q)
+            if (!parent->child(q)->bounding_box().point_inside(
+                  points.quadrature_point(q),
+                  1e-10))
+              {
+                ++outside;
+                std::cout << dim << "D cell point " << q << " at "
+                          << points.quadrature_point(q) << " parent "
+                          << parent->center() << "\n";
+              }
+          face_points.reinit(parent, top_face);
+          for (unsigned int q = 0; q < face_points.n_quadrature_points; ++q)
+            // On the child's top face: inside its box up to round-off.
+            if (!parent->child(q + top_bit)
+                   ->bounding_box()
+                   .point_inside(face_points.quadrature_point(q), 1e-10))
+              {
+                ++outside;
+                std::cout << dim << "D face point " << q << " at "
+                          << face_points.quadrature_point(q) << "\n";
+              }
+          ++parents;
+        }
+    parents = Utilities::MPI::sum(parents, mesh.field_communicator);
+    outside = Utilities::MPI::sum(outside, mesh.field_communicator);
+    check(parents > 0, "refined cells checked");
+    check(outside == 0,
+          std::to_string(outside) + " Gauss points outside the child of " +
+            "their number");
+  }
+} // namespace
+
+ANODELESS_TEST(mesh_gauss_points_in_children)
+{
+  check_gauss_points_in_children<2>();
+  check_gauss_points_in_children<3>();
 }

@@ -122,6 +122,21 @@ namespace anodeless
   std::vector<double>
   repeat_points(const std::vector<double> &mean, unsigned int n_points);
 
+  /// Block @p point of a per-point array of n_points equal blocks, repeated
+  /// for n_points points: a child's array when that point of its parent
+  /// lies in it.
+  std::vector<double>
+  repeat_point(const std::vector<double> &values,
+               unsigned int               n_points,
+               unsigned int               point);
+
+  /// A parent's per-point array of n_points blocks whose point q lies in the
+  /// child whose array is @p by_point[q]: point q gets the mean of that
+  /// child's points. Empty if any of them is.
+  std::vector<double>
+  point_means_by_point(const std::vector<std::vector<double>> &by_point,
+                       unsigned int                            n_points);
+
   /**
    * Flag cells for a change of the mesh: the refine fraction of the cells
    * with the largest indicators (below the maximum level) and the coarsen
