@@ -455,9 +455,9 @@ namespace anodeless
       "row (De Sterck et al., Numer. Linear Algebra Appl. 15 (2008) 115). "
       "Falgout: Falgout's coarsening with classical interpolation (PETSc's "
       "default). Example stack, linear solve per unknown and Newton "
-      "iteration: 3D at 219k unknowns 15.8 us with HMIS against 18.7 us "
-      "(1 rank), 2D at 82k 3.4 against 3.9 us (doc/performance.md, "
-      "benchmark a).",
+      "iteration, 1 rank: 3D at 219k unknowns 15.2 us with HMIS against "
+      "19.1 us, 2D at 325k 5.65 against 6.55 us; below 100k unknowns in 2D "
+      "the two are alike (doc/performance.md, benchmark a).",
       Patterns::Selection("HMIS|Falgout"));
     prm.leave_subsection();
   }

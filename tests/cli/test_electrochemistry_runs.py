@@ -510,24 +510,32 @@ elif case == "linear_solvers":
     else:
         checker.check(False, f"reuse changed the time steps: {len(fresh_series)} "
                       f"and {len(b)}")
+
+    def iterative_variant(name, settings, what):
+        """The iterative run with @p settings changed: the same converged
+        steps (time series to 1e-9 of a column's scale); its statistics."""
+        summary, variant = simulate(
+            name,
+            set_parameters(text, {"Electrochemistry/Solver/Linear solver": "iterative",
+                                  **settings}),
+            ranks=2, dim=2)
+        if len(variant) == len(b):
+            d = max((variant[c] - b[c]).abs().max() / b[c].abs().max()
+                    for c in ("voltage [V]", "current density [A/m2]",
+                              "step capacity [mAh/g]"))
+            checker.check(d <= 1e-9, f"{what}: the time series differ by {d} "
+                          f"of a column's scale")
+        else:
+            checker.check(False, f"{what}: other time steps, {len(variant)} "
+                          f"and {len(b)}")
+        return summary["solver statistics"]
+
     # Eisenstat-Walker forcing (the default, the runs above) against linear
     # solves to 'Linear tolerance' at every Newton iteration: the same
     # converged steps, in fewer CG iterations.
-    fixed, fixed_series = simulate(
-        "solver_iterative_fixed_forcing",
-        set_parameters(text, {"Electrochemistry/Solver/Linear solver": "iterative",
-                              "Electrochemistry/Solver/Forcing": "fixed"}),
-        ranks=2, dim=2)
-    tight = fixed["solver statistics"]
-    if len(fixed_series) == len(b):
-        d = max((fixed_series[c] - b[c]).abs().max() / b[c].abs().max()
-                for c in ("voltage [V]", "current density [A/m2]",
-                          "step capacity [mAh/g]"))
-        checker.check(d <= 1e-9, f"Eisenstat-Walker against fixed forcing: "
-                      f"the time series differ by {d} of a column's scale")
-    else:
-        checker.check(False, f"the forcing changed the time steps: "
-                      f"{len(fixed_series)} and {len(b)}")
+    tight = iterative_variant("solver_iterative_fixed_forcing",
+                              {"Electrochemistry/Solver/Forcing": "fixed"},
+                              "Eisenstat-Walker against fixed forcing")
     checker.check(statistics["Newton iterations"] <=
                   1.1 * tight["Newton iterations"],
                   f"Newton iterations: {statistics['Newton iterations']} with "
@@ -542,21 +550,10 @@ elif case == "linear_solvers":
           f"{tight['Newton iterations']} fixed")
     # BoomerAMG's Falgout coarsening against the default HMIS: the same
     # converged steps; other CG counts show that the choice reaches hypre.
-    falgout, falgout_series = simulate(
+    classical = iterative_variant(
         "solver_iterative_falgout",
-        set_parameters(text, {"Electrochemistry/Solver/Linear solver": "iterative",
-                              "Electrochemistry/Solver/AMG coarsening": "Falgout"}),
-        ranks=2, dim=2)
-    classical = falgout["solver statistics"]
-    if len(falgout_series) == len(b):
-        d = max((falgout_series[c] - b[c]).abs().max() / b[c].abs().max()
-                for c in ("voltage [V]", "current density [A/m2]",
-                          "step capacity [mAh/g]"))
-        checker.check(d <= 1e-9, f"Falgout against HMIS coarsening: the time "
-                      f"series differ by {d} of a column's scale")
-    else:
-        checker.check(False, f"the coarsening changed the time steps: "
-                      f"{len(falgout_series)} and {len(b)}")
+        {"Electrochemistry/Solver/AMG coarsening": "Falgout"},
+        "Falgout against HMIS coarsening")
     checker.check(classical["linear iterations"] !=
                   statistics["linear iterations"],
                   f"Falgout and HMIS coarsening took the same CG iterations "
