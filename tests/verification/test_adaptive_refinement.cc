@@ -164,10 +164,10 @@ end
           "potentials after refining and coarsening back differ by " +
             describe(worst) + " V");
 
-    // The point states vary within a cell after the charge (the particles
-    // and the carbon near a layer's edge fill faster): the round trip keeps
-    // them, where a parent's mean would have smoothed them. (A record ends
-    // with the potentials before the last step, which a remeshing drops.)
+    // The point states vary within a cell after the charge (checked below):
+    // the round trip keeps them, where a parent's mean would have smoothed
+    // them. (A record ends with the potentials before the last step, which
+    // a remeshing drops.)
     const auto   returned_states = records_by_cell(cell);
     double       worst_state = 0, largest_spread = 0;
     unsigned int compared_states = 0;
@@ -188,6 +188,8 @@ end
                                        std::max(std::abs(a[i]), 1e-300));
           }
         compared_states += n > 1;
+        if (arrays.size() < 2)
+          continue;
         // How much the point states (the first array: the particles or the
         // carbon) vary over the cell's 4 points.
         const auto  &states = arrays[1];
