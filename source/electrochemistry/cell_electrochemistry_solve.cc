@@ -342,6 +342,10 @@ namespace anodeless
   {
     unsigned int opened = 0;
     Impl        &d      = *impl;
+    // Points that reach their threshold together (within the window) open
+    // together, whatever round-off or the mesh says about their order.
+    const double window =
+      std::max(tolerance, d.echem.plating.nucleation_window);
     for (unsigned int c = 0; c < d.face_state.size(); ++c)
       for (unsigned int q = 0; q * face_slot::size < d.face_state[c].size();
            ++q)
@@ -349,7 +353,7 @@ namespace anodeless
           double *state = &d.face_state[c][q * face_slot::size];
           if (state[face_slot::nucleated] < 0.5 &&
               state[face_slot::delta_phi] + d.nucleation_overpotential[c] <=
-                tolerance)
+                window)
             {
               state[face_slot::nucleated] = 1.0;
               ++opened;

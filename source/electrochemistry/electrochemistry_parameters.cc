@@ -314,6 +314,18 @@ namespace anodeless
                       "Same on lithiated carbon facing the separator, V. [A] "
                       "30 mV.",
                       Patterns::Double(0, 1));
+    prm.add_parameter(
+      "Nucleation window",
+      nucleation_window,
+      "When Li first nucleates somewhere, every bare point whose phi_s - "
+      "phi_e lies within this many V of its nucleation overpotential "
+      "nucleates with it, V. Points that reach the threshold within a "
+      "fraction of a mV of each other are not told apart: without the "
+      "window, 0.02 mV of spread over an adapted mesh (2D Example, 1C) "
+      "split the first nucleation into 6 to 40 events and moved the "
+      "capacity by 1e-3 (doc/performance.md, benchmark e). [N] numerical; "
+      "0.1 mV, 1 % of the halide's nucleation overpotential.",
+      Patterns::Double(0, 0.01));
     const auto dead = [&](const std::string &where,
                           double            &value,
                           const std::string &source) {

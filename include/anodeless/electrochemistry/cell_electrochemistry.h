@@ -117,7 +117,7 @@ namespace anodeless
     reject();
 
     /// Open the nucleation gate wherever phi_s - phi_e <= -eta_nuc + tol
-    /// in the committed state.
+    /// in the committed state (tol at least the plating's nucleation window).
     unsigned int
     open_nucleation_gates(double tolerance);
 

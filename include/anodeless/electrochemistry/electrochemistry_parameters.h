@@ -94,6 +94,7 @@ namespace anodeless
     double nucleation_on_halide       = 0.010;
     double nucleation_on_lithiophilic = 0.0;
     double nucleation_on_carbon       = 0.030;
+    double nucleation_window          = 1e-4;
     double dead_on_collector          = 0.02;
     double dead_on_halide             = 0.005;
     double dead_on_lithiophilic       = 0.005;
