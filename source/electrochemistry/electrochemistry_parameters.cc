@@ -317,9 +317,9 @@ namespace anodeless
     prm.add_parameter(
       "Nucleation window",
       nucleation_window,
-      "When Li first nucleates somewhere, every bare point whose phi_s - "
-      "phi_e lies within this many V of its nucleation overpotential "
-      "nucleates with it, V. Points that reach the threshold within a "
+      "When Li nucleates somewhere, every bare point whose phi_s - phi_e "
+      "is within this many V above its -eta_nuc nucleates with it, V. "
+      "Points that reach the threshold within a "
       "fraction of a mV of each other are not told apart: without the "
       "window, 0.02 mV of spread over an adapted mesh (2D Example, 1C) "
       "split the first nucleation into 6 to 40 events and moved the "
