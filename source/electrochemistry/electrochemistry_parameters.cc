@@ -323,7 +323,7 @@ namespace anodeless
       "fraction of a mV of each other are not told apart: without the "
       "window, 0.02 mV of spread over an adapted mesh (2D Example, 1C) "
       "split the first nucleation into 6 to 40 events and moved the "
-      "capacity by 1e-3 (doc/performance.md, benchmark e). [N] numerical; "
+      "capacity by 7.5e-4 to 1.4e-3 (doc/performance.md, benchmark e). [N] numerical; "
       "0.1 mV, 1 % of the halide's nucleation overpotential.",
       Patterns::Double(0, 0.01));
     const auto dead = [&](const std::string &where,

@@ -1,8 +1,9 @@
 // The stack's mechanics against closed forms: a layered elastic stack under
 // a normal pressure (laterally confined, and laterally free but bonded; 3D
 // biaxial formulas in 1D/3D, plane strain in 2D), a confined chemical
-// eigenstrain (fixed gap, spring, constant pressure), and the pressure rise of
-// a fixed gap or a spring fixture when a Li film grows.
+// eigenstrain (fixed gap, spring, constant pressure), the pressure rise of
+// a fixed gap or a spring fixture when a Li film grows, and the state
+// passed on when the mesh changes.
 #include <deal.II/base/mpi.h>
 
 #include <deal.II/grid/tria.h>
@@ -11,6 +12,7 @@
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/mesh_refinement.h>
 #include <anodeless/geometry/stack_mesh.h>
+#include <anodeless/io/checkpoint.h>
 #include <anodeless/mechanics/cell_mechanics.h>
 
 #include <testing.h>
@@ -743,12 +745,79 @@ namespace
                    *layer_mesh.mechanics,
                    "coarsened back, after a step");
   }
+
+  /**
+   * The layered state above is uniform within each cell, so it cannot tell
+   * how the states of a cell's points are passed on. Here a parent record
+   * whose points all differ is split and merged back: each child's points
+   * take the state of the parent's Gauss point inside it (point q lies in
+   * child q), and the merge returns the parent's record exactly. With the
+   * parent's mean given to every child instead, the first check fails.
+   */
+  template <int dim>
+  void
+  check_point_states_by_point()
+  {
+    MechanicsFixture<dim> f(mechanics_input("spring", "free"));
+    const unsigned int    points   = 1u << dim; // the 2-point Gauss rule
+    const unsigned int    children = 1u << dim;
+    const unsigned int    stride   = 3; // any number of values per point
+    const auto            varying  = [&](const double offset) {
+      std::vector<double> values(points * stride);
+      for (unsigned int k = 0; k < values.size(); ++k)
+        values[k] = offset + k;
+      return values;
+    };
+    std::vector<double> parent;
+    CellRecord          out(parent);
+    std::vector<double> displacements(dim * (1u << dim));
+    for (unsigned int k = 0; k < displacements.size(); ++k)
+      displacements[k] = 1e-7 * (k + 1);
+    out.put(displacements);
+    out.put(varying(10));                // material state
+    out.put(varying(100));               // chemical eigenstrain
+    for (unsigned int k = 0; k < 3; ++k) // film gap, growth, creep
+      out.put(std::vector<double>(points, 2e-7 * (k + 1)));
+    out.put(varying(1000)); // opening
+    out.put(1.0);           // a film band on the lower face
+
+    const auto records = f.mechanics->split_record(0, parent);
+    check(records.size() == children, "one record per child");
+    unsigned int wrong = 0;
+    for (unsigned int c = 0; c < records.size(); ++c)
+      {
+        CellRecord in(records[c]);
+        in.take(); // displacements
+        const auto state = in.take();
+        for (unsigned int q = 0; q < points; ++q)
+          for (unsigned int k = 0; k < stride; ++k)
+            wrong += state[q * stride + k] != 10 + c * stride + k;
+      }
+    check(wrong == 0,
+          std::to_string(dim) + "D: " + std::to_string(wrong) +
+            " values of the children's points are not those of the " +
+            "parent's point inside them");
+
+    const auto merged = f.mechanics->merge_records(0, records);
+    double     worst  = merged.size() == parent.size() ? 0 : 1;
+    for (unsigned int k = 0; k < std::min(merged.size(), parent.size()); ++k)
+      worst = std::max(worst,
+                       std::abs(merged[k] - parent[k]) /
+                         std::max(std::abs(parent[k]), 1e-300));
+    check(worst <= 1e-14,
+          std::to_string(dim) + "D: split and merged back, the record " +
+            "differs by " + describe(worst) + " (relative)");
+    log() << dim << "D: a record split and merged back differs by " << worst
+          << " (relative)\n";
+  }
 } // namespace
 
 ANODELESS_TEST(mechanics_state_survives_refinement)
 {
   check_mechanics_refinement<2>();
   check_mechanics_refinement<3>();
+  check_point_states_by_point<2>();
+  check_point_states_by_point<3>();
 }
 
 namespace

@@ -258,14 +258,16 @@ namespace anodeless
 
     /// The records of the children of a refined cell of material
     /// @p material_id from its record (save_state's layout): potentials
-    /// interpolated, point states set to the parent's mean, the interface
-    /// state going to the children on its face. Conserves every amount.
+    /// interpolated, each child's points taking the state of the parent's
+    /// Gauss point inside it, the interface state going to the children on
+    /// its face. Conserves every amount.
     std::vector<std::vector<double>>
     split_record(unsigned int               material_id,
                  const std::vector<double> &parent) const;
 
     /// The record of the parent of a coarsened family from its children's:
-    /// potentials at the parent's vertices, point states averaged.
+    /// potentials at the parent's vertices, the parent's point q the mean
+    /// of child q's points (the inverse of split_record).
     std::vector<double>
     merge_records(unsigned int                            material_id,
                   const std::vector<std::vector<double>> &children) const;

@@ -148,16 +148,18 @@ namespace anodeless
     load_state(const std::map<std::string, std::vector<double>> &cells);
 
     /// The records of a refined cell's children from its record (see
-    /// save_state): displacements interpolated, point states set to the
-    /// parent's mean (which keeps every integral: plastic and creep strain,
-    /// compaction), a film band going to the children on its interface.
+    /// save_state): displacements interpolated; each child's points take the
+    /// state of the parent's Gauss point inside it (equal weights, so every
+    /// integral is kept: plastic and creep strain, compaction); a film band
+    /// (its mean) going to the children on its interface.
     std::vector<std::vector<double>>
     split_record(unsigned int               material_id,
                  const std::vector<double> &parent) const;
 
     /// The record of the parent of a coarsened family from its children's:
-    /// displacements at the parent's vertices, point states averaged, the
-    /// films of the band children averaged.
+    /// displacements at the parent's vertices, the parent's point q the
+    /// mean of child q's points (the inverse of split_record), the films of
+    /// the band children averaged.
     std::vector<double>
     merge_records(unsigned int                            material_id,
                   const std::vector<std::vector<double>> &children) const;
