@@ -155,7 +155,10 @@ namespace
       {
         StackMesh<dim> mesh(comm);
         make_stack_mesh(*mesh.triangulation, stack, parameters->stack);
-        mesh.triangulation->refine_global(level);
+        // Weighted as a run without the mechanics weighs it.
+        weigh_partition(*mesh.triangulation,
+                        parameters->refinement.electrode_weight(false));
+        refine_uniformly(*mesh.triangulation, level);
         place_conducting_spots(*mesh.triangulation,
                                stack,
                                parameters->stack,
@@ -189,8 +192,13 @@ namespace
           }
         const auto [phi_s, phi_e] = cell.n_dofs();
         const double unknowns     = phi_s + phi_e;
-        const auto   poisson      = plain_poisson<dim>(
-          *mesh.triangulation,
+        // The Poisson problem has one unknown per node everywhere: its own
+        // mesh, partitioned by cells.
+        StackMesh<dim> plain_mesh(comm);
+        make_stack_mesh(*plain_mesh.triangulation, stack, parameters->stack);
+        plain_mesh.triangulation->refine_global(level);
+        const auto poisson = plain_poisson<dim>(
+          *plain_mesh.triangulation,
           parameters->electrochemistry.solver.linear_tolerance,
           comm);
         const double peak = benchmark::peak_memory(comm);

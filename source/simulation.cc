@@ -198,9 +198,11 @@ namespace anodeless
                              parameters.stack,
                              parameters.electrochemistry.halide);
     run_summary["halide conducting area fraction"] = spots;
-    if (parameters.refinement.global_refinements > 0)
-      mesh.triangulation->refine_global(
-        parameters.refinement.global_refinements);
+    weigh_partition(*mesh.triangulation,
+                    parameters.refinement.electrode_weight(
+                      parameters.mechanics.enabled));
+    refine_uniformly(*mesh.triangulation,
+                     parameters.refinement.global_refinements);
     rebuild_adapted_mesh();
     PvdRecord mesh_record;
     mesh_record.add(0.0, write_mesh_output(mesh, output_dir));

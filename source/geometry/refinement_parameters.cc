@@ -57,7 +57,31 @@ namespace anodeless
                       "Take the cells under a Li film that is growing to "
                       "the maximum level and keep them there.",
                       Patterns::Bool());
+    prm.add_parameter(
+      "Electrode cell weight",
+      electrode_cell_weight,
+      "Partition among MPI ranks (2D and 3D): a cell of the carbon layer or "
+      "the cathode, which carries both potentials and the local reactions, "
+      "counts this many times a cell of any other layer, so that the ranks "
+      "share the work rather than the cells. 0: 2.5 without the mechanics "
+      "(an electrode cell has four times the potentials' matrix entries of "
+      "another cell), 1 with it (the displacement's work, the same in every "
+      "cell, then weighs as much; 2 balanced the ranks' waiting but did not "
+      "measurably shorten the 2D Example's runs). Benchmark a, 2D, 325k "
+      "unknowns, 2 ranks: partitioned by cells, the rank without the "
+      "cathode waited 30 % of the run for the other; weights 2 and 3 "
+      "shortened the run by 17 % and 22 %, and 2.5 left the busier rank 11 % "
+      "fewer instructions (doc/performance.md). [N]",
+      Patterns::Double(0, 100));
     prm.leave_subsection();
+  }
+
+  double
+  RefinementParameters::electrode_weight(const bool mechanics) const
+  {
+    if (electrode_cell_weight > 0)
+      return electrode_cell_weight;
+    return mechanics ? 1.0 : 2.5;
   }
 
   void

@@ -6,6 +6,9 @@
 #include <anodeless/geometry/layer_stack.h>
 #include <anodeless/geometry/stack_mesh.h>
 
+#include <algorithm>
+#include <cmath>
+
 namespace anodeless
 {
   using namespace dealii;
@@ -101,6 +104,43 @@ namespace anodeless
   }
 
   template <int dim>
+  void
+  weigh_partition(Triangulation<dim> &triangulation,
+                  const double        electrode_weight)
+  {
+    if constexpr (dim > 1)
+      {
+        // p4est balances integer weights: a plain cell counts 1000.
+        const unsigned int plain     = 1000;
+        const auto         electrode = static_cast<unsigned int>(
+          std::lround(plain * std::max(electrode_weight, 1e-3)));
+        triangulation.signals.weight.connect(
+          [=](const typename Triangulation<dim>::cell_iterator &cell,
+              const typename Triangulation<dim>::CellStatus) -> unsigned int {
+            const auto role = role_of_material_id(cell->material_id());
+            return role == LayerRole::carbon_layer ||
+                       role == LayerRole::cathode ?
+                     electrode :
+                     plain;
+          });
+      }
+  }
+
+  template <int dim>
+  void
+  refine_uniformly(Triangulation<dim> &triangulation, const unsigned int levels)
+  {
+    if (levels > 0)
+      triangulation.refine_global(levels);
+    else if constexpr (dim > 1)
+      // The layer mesh itself: balance the weights, not the coarse cells.
+      if (auto *distributed =
+            dynamic_cast<parallel::distributed::Triangulation<dim> *>(
+              &triangulation))
+        distributed->repartition();
+  }
+
+  template <int dim>
   double
   lateral_area(const StackParameters &parameters)
   {
@@ -112,12 +152,14 @@ namespace anodeless
       return parameters.lateral_width * parameters.lateral_depth;
   }
 
-#define ANODELESS_INSTANTIATE(dim)                               \
-  template struct StackMesh<dim>;                                \
-  template void   make_stack_mesh<dim>(Triangulation<dim> &,     \
-                                     const LayerStack &,       \
-                                     const StackParameters &); \
-  template double lateral_area<dim>(const StackParameters &);
+#define ANODELESS_INSTANTIATE(dim)                                    \
+  template struct StackMesh<dim>;                                     \
+  template void   make_stack_mesh<dim>(Triangulation<dim> &,          \
+                                     const LayerStack &,            \
+                                     const StackParameters &);      \
+  template double lateral_area<dim>(const StackParameters &);         \
+  template void   weigh_partition<dim>(Triangulation<dim> &, double); \
+  template void   refine_uniformly<dim>(Triangulation<dim> &, unsigned int);
   ANODELESS_INSTANTIATE(1)
   ANODELESS_INSTANTIATE(2)
   ANODELESS_INSTANTIATE(3)

@@ -21,6 +21,14 @@ namespace anodeless
     double       coarsen_fraction   = 0.2; ///< share of cells coarsened
     /// Cells under a growing Li film go to the finest level.
     bool refine_growing_films = true;
+    /// Partition weight of a porous electrode's cell (both potentials and
+    /// the reactions) against any other cell; 0: chosen from the physics.
+    double electrode_cell_weight = 0;
+
+    /// The electrode cells' partition weight of a run with or without the
+    /// mechanics: the given one, or the measured choice.
+    double
+    electrode_weight(bool mechanics) const;
 
     void
     declare(dealii::ParameterHandler &prm);

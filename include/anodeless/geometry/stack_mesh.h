@@ -64,6 +64,24 @@ namespace anodeless
                   const LayerStack                &stack,
                   const StackParameters           &parameters);
 
+  /**
+   * Weigh the cells for the partition among ranks (2D and 3D; nothing in
+   * 1D): a cell of the carbon layer or the cathode counts @p electrode_weight
+   * times any other cell. It holds for the refinements and repartitions from
+   * now on; call it before the first refinement.
+   */
+  template <int dim>
+  void
+  weigh_partition(dealii::Triangulation<dim, dim> &triangulation,
+                  double                           electrode_weight);
+
+  /// Refine every cell @p levels times and partition the mesh among the
+  /// ranks by the weights of weigh_partition(), also with no refinement.
+  template <int dim>
+  void
+  refine_uniformly(dealii::Triangulation<dim, dim> &triangulation,
+                   unsigned int                     levels);
+
   /// Area in m^2 of the cell's lateral cross-section (1 m^2 in 1D, the
   /// window width times 1 m in 2D, width times depth in 3D).
   template <int dim>
