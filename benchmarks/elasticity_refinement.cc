@@ -1,11 +1,11 @@
 // Benchmark (b): the displacement solve of the stack's mechanics alone, on
 // the layered stack and uniform refinements of it, in 2D (plane strain) and
-// 3D. For each mesh: unknowns, CG iterations (the solver's multigrid: the
-// geometric one on the mesh levels for 'iterative', smoothed-aggregation
+// 3D. For each mesh: cells, unknowns, CG iterations (the solver's multigrid:
+// the geometric one on the mesh levels for 'iterative', smoothed-aggregation
 // AMG with the rigid-body modes for 'algebraic'), wall time of the set-up
 // (DoFs, sparsity, matrix) and of one mounted solve (assembly,
-// preconditioner set-up, CG), per unknown, and the peak memory of the
-// process.
+// preconditioner set-up, CG), of its assemblies and its linear solves, the
+// solve per unknown, and the peak memory of the process.
 //
 //   elasticity_refinement DIM FIRST_LEVEL LAST_LEVEL
 //                         [iterative|algebraic|direct|hypre]
@@ -64,15 +64,18 @@ namespace
         const double setup = benchmark::seconds_since(start);
         start              = std::chrono::steady_clock::now();
         mechanics.mount();
-        const double solve = benchmark::seconds_since(start);
-        const double peak  = benchmark::peak_memory(MPI_COMM_WORLD);
+        const double solve            = benchmark::seconds_since(start);
+        const double peak             = benchmark::peak_memory(MPI_COMM_WORLD);
+        const auto [assembly, linear] = mechanics.last_solve_times();
         if (root)
           std::cout << "| " << dim << "D | " << level << " | "
+                    << mesh.triangulation->n_global_active_cells() << " | "
                     << mechanics.n_dofs() << " | "
                     << mechanics.last_linear_iterations() << " | "
                     << mechanics.last_linear_solves() << " | " << setup << " | "
-                    << solve << " | " << solve / mechanics.n_dofs() * 1e6
-                    << " | " << peak << " |" << std::endl;
+                    << solve << " | " << assembly << " | " << linear << " | "
+                    << solve / mechanics.n_dofs() * 1e6 << " | " << peak << " |"
+                    << std::endl;
       }
   }
 } // namespace

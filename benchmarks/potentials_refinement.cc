@@ -2,10 +2,11 @@
 // the layered stack of the patent's Example and uniform refinements of it,
 // in 2D and 3D, against a plain Poisson solve (Q1 Laplacian, CG + hypre
 // BoomerAMG, the same relative tolerance) on the same mesh. For each mesh:
-// unknowns, Newton iterations and CG iterations per Newton iteration of a
-// 1 s step at 0.1C, the time of its linear solves per unknown and per
-// Newton iteration, the time of the whole step, and the Poisson solve's CG
-// iterations and time per unknown.
+// cells, unknowns, Newton iterations and CG iterations per Newton iteration
+// of a 1 s step at 0.1C, the time of its assembly per Newton iteration and
+// of its linear solves per unknown and per Newton iteration, the time of
+// the whole step, and the Poisson solve's CG iterations and time per
+// unknown.
 //
 //   potentials_refinement DIM FIRST_LEVEL LAST_LEVEL [iterative|falgout|direct]
 //
@@ -173,7 +174,7 @@ namespace
         // Three 1 s steps of a 0.1C charge (charge currents are negative).
         const double current = -0.1 * cell.one_c_current_density();
         unsigned int newton = 0, linear = 0;
-        double       solves = 0, steps = 0;
+        double       solves = 0, assemblies = 0, steps = 0;
         for (unsigned int k = 0; k < 3; ++k)
           {
             start = std::chrono::steady_clock::now();
@@ -189,6 +190,7 @@ namespace
             newton += result.newton_iterations;
             linear += result.linear_iterations;
             solves += result.linear_solve_time;
+            assemblies += result.assembly_time;
           }
         const auto [phi_s, phi_e] = cell.n_dofs();
         const double unknowns     = phi_s + phi_e;
@@ -203,9 +205,11 @@ namespace
           comm);
         const double peak = benchmark::peak_memory(comm);
         if (root)
-          std::cout << "| " << dim << "D | " << level << " | " << unknowns
-                    << " | " << setup << " | " << newton / 3.0 << " | "
-                    << double(linear) / newton << " | "
+          std::cout << "| " << dim << "D | " << level << " | "
+                    << mesh.triangulation->n_global_active_cells() << " | "
+                    << unknowns << " | " << setup << " | " << newton / 3.0
+                    << " | " << double(linear) / newton << " | "
+                    << assemblies / newton << " | "
                     << solves / newton / unknowns * 1e6 << " | " << steps / 3
                     << " | " << poisson.unknowns << " | " << poisson.iterations
                     << " | " << poisson.seconds / poisson.unknowns * 1e6

@@ -1,3 +1,4 @@
+#include <deal.II/base/mpi.h>
 #include <deal.II/base/utilities.h>
 
 #include <deal.II/grid/tria.h>
@@ -15,6 +16,8 @@
 #include <iomanip>
 #include <limits>
 #include <sstream>
+
+#include <sys/resource.h>
 
 namespace anodeless
 {
@@ -159,6 +162,10 @@ namespace anodeless
     solver["wall time [s]"]     = wall;
     solver["electrochemistry solve wall time [s]"] =
       statistics.electrochemistry_wall;
+    solver["electrochemistry assembly wall time [s]"] =
+      statistics.electrochemistry_assembly_wall;
+    solver["electrochemistry linear solve wall time [s]"] =
+      statistics.electrochemistry_linear_wall;
     solver["mesh adaptations"]              = statistics.mesh_adaptations;
     solver["mesh adaptation wall time [s]"] = statistics.adaptation_wall;
     solver["active cells"]       = mesh.triangulation->n_global_active_cells();
@@ -167,19 +174,32 @@ namespace anodeless
     solver["mechanics unknowns"] = mechanics ? mechanics->n_dofs() : 0u;
     solver["mechanics steps"]    = statistics.mechanics_steps;
     solver["mechanics wall time [s]"] = statistics.mechanics_wall;
+    solver["mechanics assembly wall time [s]"] =
+      statistics.mechanics_assembly_wall;
+    solver["mechanics linear solve wall time [s]"] =
+      statistics.mechanics_linear_wall;
     solver["mechanics linear iterations"] =
       statistics.mechanics_linear_iterations;
     solver["mechanics linear solves"] = statistics.mechanics_linear_solves;
     solver["mechanics multigrid set-ups"] =
       statistics.mechanics_multigrid_set_ups;
-    solver["preconditioner set-ups"] = statistics.preconditioner_set_ups;
-    solver["coupling passes"]        = statistics.coupling_passes;
+    solver["mechanics factorizations"] = statistics.mechanics_factorizations;
+    solver["preconditioner set-ups"]   = statistics.preconditioner_set_ups;
+    solver["coupling passes"]          = statistics.coupling_passes;
     solver["coupling Newton iterations"] =
       statistics.coupling_newton_iterations;
     solver["unsettled couplings"]     = statistics.unsettled_couplings;
     solver["largest coupling change"] = statistics.largest_coupling_change;
     solver["coupling wall time [s]"]  = statistics.coupling_wall;
-    run_summary["solver statistics"]  = solver;
+    // The resident set's high-water mark of each rank, for sizing jobs.
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    const double peak_mb = usage.ru_maxrss / 1024.0; // kB on Linux
+    solver["peak memory per rank [MB]"] =
+      Utilities::MPI::max(peak_mb, mesh.field_communicator);
+    solver["peak memory, all ranks [MB]"] =
+      Utilities::MPI::sum(peak_mb, mesh.field_communicator);
+    run_summary["solver statistics"] = solver;
     write_summary();
     pcout << "\nrun completed: " << time_step_number << " time steps, "
           << statistics.newton_iterations << " Newton iterations, " << wall
@@ -621,6 +641,8 @@ namespace anodeless
           }
         statistics.newton_iterations += result.newton_iterations;
         statistics.linear_iterations += result.linear_iterations;
+        statistics.electrochemistry_assembly_wall += result.assembly_time;
+        statistics.electrochemistry_linear_wall += result.linear_solve_time;
         statistics.preconditioner_set_ups += result.preconditioner_set_ups;
         if (!result.converged)
           {

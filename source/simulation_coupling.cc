@@ -114,6 +114,7 @@ namespace anodeless
         result.newton_iterations += again.newton_iterations;
         result.linear_iterations += again.linear_iterations;
         result.linear_solve_time += again.linear_solve_time;
+        result.assembly_time += again.assembly_time;
         result.preconditioner_set_ups += again.preconditioner_set_ups;
         result.residual = again.residual;
         if (!again.converged)
@@ -144,6 +145,10 @@ namespace anodeless
     statistics.mechanics_linear_solves += mechanics->last_linear_solves();
     statistics.mechanics_multigrid_set_ups +=
       mechanics->last_multigrid_set_ups();
+    statistics.mechanics_factorizations += mechanics->last_factorizations();
+    const auto [assembly, linear] = mechanics->last_solve_times();
+    statistics.mechanics_assembly_wall += assembly;
+    statistics.mechanics_linear_wall += linear;
   }
 
   template <int dim>

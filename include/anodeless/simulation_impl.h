@@ -240,11 +240,19 @@ namespace anodeless
       unsigned int linear_iterations      = 0;
       unsigned int preconditioner_set_ups = 0;
       double       electrochemistry_wall  = 0; ///< s in solve_step
-      double       mechanics_wall         = 0; ///< s in the mechanics' steps
-      unsigned int mechanics_steps        = 0;
+      /// Of that and of the coupling passes' repeated solves: s in the
+      /// assemblies and in the linear solves (set-ups included).
+      double electrochemistry_assembly_wall = 0;
+      double electrochemistry_linear_wall   = 0;
+      /// s in the cycling stage's displacement assemblies and linear solves.
+      double       mechanics_assembly_wall = 0;
+      double       mechanics_linear_wall   = 0;
+      double       mechanics_wall          = 0; ///< s in the mechanics' steps
+      unsigned int mechanics_steps         = 0;
       unsigned int mechanics_linear_iterations = 0;
       unsigned int mechanics_linear_solves     = 0;
       unsigned int mechanics_multigrid_set_ups = 0;
+      unsigned int mechanics_factorizations    = 0;
       unsigned int mesh_adaptations            = 0;
       /// Electrochemistry solves repeated by the coupling iteration, steps
       /// whose passes ran out before it settled, and the largest change of

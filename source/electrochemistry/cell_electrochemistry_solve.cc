@@ -108,6 +108,15 @@ namespace anodeless
     LA::MPI::Vector update(d.owned_dofs, d.comm);
     LA::MPI::Vector trial(d.owned_dofs, d.comm);
     auto           &constraints = d.constraints(control);
+    const auto      assemble    = [&](const bool       with_jacobian,
+                              const bool       store_states,
+                              LA::MPI::Vector &r) {
+      const auto start = std::chrono::steady_clock::now();
+      d.assemble(control, current, with_jacobian, store_states, r);
+      result.assembly_time +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+    };
 
     try
       {
@@ -144,7 +153,7 @@ namespace anodeless
           return std::sqrt(Utilities::MPI::sum(sum, d.comm));
         };
         d.ghosted = d.solution;
-        d.assemble(control, current, true, false, residual);
+        assemble(true, false, residual);
         update_round_off();
         double norm        = merit(residual);
         double ionic       = ionic_norm(residual);
@@ -215,7 +224,7 @@ namespace anodeless
             trial       = d.solution;
             trial.add(step, update);
             d.ghosted = trial;
-            d.assemble(control, current, true, false, residual);
+            assemble(true, false, residual);
             double new_norm = merit(residual);
             if (!(std::isfinite(new_norm) && new_norm <= (1 - 1e-4) * norm))
               {
@@ -225,13 +234,13 @@ namespace anodeless
                     trial = d.solution;
                     trial.add(step, update);
                     d.ghosted = trial;
-                    d.assemble(control, current, false, false, residual);
+                    assemble(false, false, residual);
                     new_norm = merit(residual);
                     if (std::isfinite(new_norm) &&
                         new_norm <= (1 - 1e-4 * step) * norm)
                       break;
                   }
-                d.assemble(control, current, true, false, residual);
+                assemble(true, false, residual);
               }
             d.solution = trial;
             update_round_off();
@@ -270,7 +279,7 @@ namespace anodeless
           options.reuse != nullptr ? preconditioner.set_ups :
                                      result.newton_iterations;
         d.ghosted = d.solution;
-        d.assemble(control, current, false, true, residual);
+        assemble(false, true, residual);
         d.trial_voltage = d.evaluate_voltage();
         if (control == Control::current)
           d.trial_current = current; // equal to the reactions and the leak

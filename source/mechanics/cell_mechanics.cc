@@ -44,6 +44,7 @@
 #include <anodeless/mechanics/galerkin_multigrid.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -167,6 +168,8 @@ namespace anodeless
     unsigned int  linear_iterations = 0;
     unsigned int  linear_solves     = 0;
     unsigned int  multigrid_set_ups = 0;
+    double        assembly_time     = 0; ///< s, the last solve's assemblies
+    double        linear_solve_time = 0; ///< s, its set-ups and solves
     MonotoneTable ncm_volume;
 
     void
@@ -185,6 +188,11 @@ namespace anodeless
     /// number of iterations.
     void
     solve();
+    /// Solve the tangent system directly, or by CG preconditioned with the
+    /// last factorization while that takes few iterations.
+    void
+    solve_direct(const TrilinosWrappers::MPI::Vector &rhs,
+                 TrilinosWrappers::MPI::Vector       &x);
     /// Newton on the displacement at the current lateral strain; stores
     /// the stresses and trial states at the solution. Returns the net
     /// lateral force per unit thickness there (1D, per unit area of stack).
@@ -203,6 +211,13 @@ namespace anodeless
     /// constraints stay (each solve builds the rest for its matrix).
     GalerkinMultigrid<dim> multigrid;
     bool                   multigrid_transfer_valid = false;
+    /// The direct solver's factorization of a recent tangent. Later solves
+    /// run CG preconditioned by it while the tangent has moved little
+    /// (creep and compaction change it slowly): a few triangular solves
+    /// instead of a factorization. Valid while the matrix's pattern stays.
+    std::unique_ptr<TrilinosWrappers::SolverDirect> factorization;
+    SolverControl                                   factorization_control;
+    unsigned int                                    factorizations = 0;
     /// Whether the last linear solve used the geometric multigrid.
     bool last_solve_geometric = false;
     /// Whether the solves of this step precondition with the multigrid of
@@ -367,6 +382,7 @@ namespace anodeless
     dof_handler.distribute_dofs(fe);
     multigrid_levels         = false;
     multigrid_transfer_valid = false;
+    factorization.reset();
     if constexpr (dim > 1)
       if (mech.linear_solver == "iterative" ||
           (mech.linear_solver == "auto" &&
@@ -414,6 +430,7 @@ namespace anodeless
   CellMechanics<dim>::Impl::make_constraints()
   {
     multigrid_transfer_valid = false;
+    factorization.reset(); // of a matrix about to be rebuilt
     constraints.clear();
     constraints.reinit(relevant);
     DoFTools::make_hanging_node_constraints(dof_handler, constraints);
@@ -652,22 +669,30 @@ namespace anodeless
     const double scale = std::max({load, mech.stack_pressure, 1e5}) * area;
     // The residual (N) at which the Newton iteration stops.
     const double newton_tolerance = 1e-11 * scale;
-    linear_iterations             = 0;
-    linear_solves                 = 0;
-    multigrid_set_ups             = 0;
+    const auto   seconds_since    = [](const auto start) {
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                           start)
+        .count();
+    };
+    const auto timed_assemble = [&](const bool store, const bool with_matrix) {
+      const auto   start    = std::chrono::steady_clock::now();
+      const double integral = assemble(store, residual, with_matrix);
+      assembly_time += seconds_since(start);
+      return integral;
+    };
     for (unsigned int it = 0; it < 40; ++it)
       {
         // After the first iteration the residual is usually converged:
         // check it before the tangent is assembled, storing the stresses
         // and trial states in case this is the solution.
-        const double integral = assemble(it > 0, residual, it == 0);
+        const double integral = timed_assemble(it > 0, it == 0);
         const double norm     = residual.l2_norm();
         if (!std::isfinite(norm))
           throw SolverFailure("the mechanics residual is not finite");
         if (norm <= newton_tolerance && it > 0)
           return lateral_force(integral);
         if (it > 0)
-          assemble(false, residual);
+          timed_assemble(false, true);
         update = 0;
         residual *= -1.0;
         const bool direct = mech.linear_solver == "direct" ||
@@ -680,12 +705,10 @@ namespace anodeless
         SolverControl control(5000,
                               std::max(1e-12 * residual.l2_norm(),
                                        0.1 * newton_tolerance));
-        last_solve_geometric = false;
+        last_solve_geometric   = false;
+        const auto solve_start = std::chrono::steady_clock::now();
         if (direct)
-          {
-            TrilinosWrappers::SolverDirect solver(control);
-            solver.solve(matrix, update, residual);
-          }
+          solve_direct(residual, update);
         else if (mech.linear_solver == "hypre")
           {
             linear_iterations += solve_with_hypre(control, residual, update);
@@ -740,6 +763,7 @@ namespace anodeless
             linear_iterations += control.last_step();
             ++linear_solves;
           }
+        linear_solve_time += seconds_since(solve_start);
         constraints.distribute(update);
         solution += update;
         // In the metals a residual row sums stiffnesses of 1e17 Pa/m times
@@ -753,13 +777,70 @@ namespace anodeless
                               "iterations (residual " +
                               std::to_string(norm / scale) + ")");
       }
-    return lateral_force(assemble(true, residual, false));
+    return lateral_force(timed_assemble(true, false));
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::Impl::solve_direct(
+    const TrilinosWrappers::MPI::Vector &rhs,
+    TrilinosWrappers::MPI::Vector       &x)
+  {
+    // Beyond this many CG iterations a new factorization is cheaper.
+    constexpr unsigned int reuse_iterations = 8;
+    // (In 1D a factorization costs about what a solve does, and an exact
+    // solve keeps a resumed run identical to the straight one: the lateral
+    // force balance's secant stops on a tolerance that round-off crosses.)
+    if (factorization && dim > 1)
+      {
+        const struct
+        {
+          TrilinosWrappers::SolverDirect &lu;
+          void
+          vmult(TrilinosWrappers::MPI::Vector       &dst,
+                const TrilinosWrappers::MPI::Vector &src) const
+          {
+            lu.solve(dst, src);
+          }
+        } preconditioner{*factorization};
+        // To the factorization's own accuracy, not just the Newton
+        // tolerance's: the run must not depend on which factorization
+        // preconditioned a solve (a resumed run starts with a new one).
+        SolverControl                           control(reuse_iterations,
+                              1e-13 * rhs.l2_norm(),
+                              false,
+                              false);
+        SolverCG<TrilinosWrappers::MPI::Vector> cg(control);
+        try
+          {
+            cg.solve(matrix, x, rhs, preconditioner);
+            linear_iterations += control.last_step();
+            ++linear_solves;
+            return;
+          }
+        catch (const std::exception &)
+          {
+            // The tangent has moved too far: factorize it.
+            x = 0;
+          }
+      }
+    factorization =
+      std::make_unique<TrilinosWrappers::SolverDirect>(factorization_control);
+    factorization->initialize(matrix);
+    factorization->solve(x, rhs);
+    ++factorizations;
   }
 
   template <int dim>
   void
   CellMechanics<dim>::Impl::solve()
   {
+    linear_iterations = 0;
+    linear_solves     = 0;
+    multigrid_set_ups = 0;
+    factorizations    = 0;
+    assembly_time     = 0;
+    linear_solve_time = 0;
     const bool free_1d =
       dim == 1 && (stage == Stage::press || mech.lateral_constraint == "free");
     if (!free_1d)
@@ -1377,6 +1458,20 @@ namespace anodeless
   CellMechanics<dim>::last_multigrid_set_ups() const
   {
     return impl->multigrid_set_ups;
+  }
+
+  template <int dim>
+  unsigned int
+  CellMechanics<dim>::last_factorizations() const
+  {
+    return impl->factorizations;
+  }
+
+  template <int dim>
+  std::pair<double, double>
+  CellMechanics<dim>::last_solve_times() const
+  {
+    return {impl->assembly_time, impl->linear_solve_time};
   }
 
   template <int dim>

@@ -13,7 +13,10 @@
                       capacities agree to 1e-6; 2D on 1 and 2 ranks to 1e-8.
 --case mechanics_ranks  2D Example with the mechanics on 1 and 2 ranks: the
                       stack pressure agrees to 1e-8 at every time step of a
-                      charge and discharge.
+                      charge and discharge; summary.json's times of the
+                      assemblies and linear solves add up to at most (and
+                      at least half) the solves' time, and its peak memory
+                      counts each rank.
 --case focusing       2D with conducting spots: without a carbon layer the
                       plating current focuses on the spots (ratio about
                       1/f_e); with one it spreads (ratio near 1).
@@ -84,6 +87,34 @@ def simulate(name, text, ranks=1, dim=1):
     summary = json.load(open(os.path.join(out, "summary.json")))
     series = pd.read_csv(os.path.join(out, "time_series.csv"))
     return summary, series
+
+
+def check_time_breakdown(name, summary, ranks):
+    """The summary's times in assemblies and linear solves (potentials and
+    displacement, the coupling passes' included) lie within the solves
+    that contain them and make up most of them; each rank's peak memory is
+    counted once."""
+    s = summary["solver statistics"]
+    parts = {k: s[k] for k in (
+        "electrochemistry assembly wall time [s]",
+        "electrochemistry linear solve wall time [s]",
+        "mechanics assembly wall time [s]",
+        "mechanics linear solve wall time [s]")}
+    whole = (s["electrochemistry solve wall time [s]"] +
+             s["coupling wall time [s]"] + s["mechanics wall time [s]"])
+    checker.check(all(v > 0 for v in parts.values()),
+                  f"{name}: a part was not timed: {parts}")
+    checker.check(0.5 * whole <= sum(parts.values()) <= whole + 1e-6,
+                  f"{name}: assemblies and linear solves {sum(parts.values())} s "
+                  f"against {whole} s in the solves containing them")
+    peak, total = (s["peak memory per rank [MB]"],
+                   s["peak memory, all ranks [MB]"])
+    checker.check(peak > 10 and peak * (1 + 0.2 * (ranks > 1)) <= total <= ranks * peak,
+                  f"{name}: peak memory {peak} MB per rank, {total} MB on "
+                  f"{ranks} ranks")
+    print(f"{name}: assemblies and linear solves {sum(parts.values()):.2f} s of "
+          f"{whole:.2f} s; peak memory {peak:.0f} MB per rank, {total:.0f} MB "
+          f"in all")
 
 
 def with_protocol(text, first, cycles=1):
@@ -240,6 +271,7 @@ elif case == "mechanics_ranks":
     for ranks in (1, 2):
         summary, series[ranks] = simulate(f"mechanics_np{ranks}", text, ranks=ranks,
                                           dim=2)
+        check_time_breakdown(f"mechanics_np{ranks}", summary, ranks)
     a = series[1]["stack pressure [MPa]"].to_numpy()
     b = series[2]["stack pressure [MPa]"].to_numpy()
     checker.check(len(a) == len(b), f"same time steps: {len(a)} and {len(b)}")

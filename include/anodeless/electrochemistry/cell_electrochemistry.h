@@ -75,6 +75,7 @@ namespace anodeless
       unsigned int newton_iterations = 0;
       unsigned int linear_iterations = 0;
       double       linear_solve_time = 0; ///< s in the linear solves
+      double       assembly_time     = 0; ///< s in the assemblies
       /// Multigrid set-ups of the iterative solver (Reuse preconditioner).
       unsigned int preconditioner_set_ups = 0;
       double       residual               = 0;

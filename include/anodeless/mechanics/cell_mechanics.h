@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace anodeless
@@ -130,6 +131,16 @@ namespace anodeless
     /// pass reuses the pass before's).
     unsigned int
     last_multigrid_set_ups() const;
+
+    /// Factorizations of the direct solver in the last solve (its other
+    /// linear solves ran CG preconditioned by an earlier one).
+    unsigned int
+    last_factorizations() const;
+
+    /// Wall time of the last solve in its assemblies and in its linear
+    /// solves (their multigrid set-ups included), in s on this rank.
+    std::pair<double, double>
+    last_solve_times() const;
 
     /// Whether the last linear solve used the geometric multigrid on the
     /// mesh's levels (false after a direct or algebraic multigrid solve).
