@@ -437,7 +437,12 @@ namespace anodeless
                       "Iterative solver: the Newton iterations of a time "
                       "step share the algebraic multigrid set up at the "
                       "first (their Jacobians differ little); a solve that "
-                      "fails with it is repeated with a new set-up.",
+                      "fails with it is repeated with a new set-up. Direct "
+                      "solver on several ranks: MUMPS' factorization of a "
+                      "step's first Newton iteration preconditions CG for "
+                      "its other iterations (to 'Linear tolerance'; a new "
+                      "factorization where CG needs more than 20 "
+                      "iterations).",
                       Patterns::Bool());
     prm.add_parameter(
       "AMG strong threshold",

@@ -30,6 +30,9 @@ namespace anodeless
     /// factorization, for the matrix it was made for.
     KSP lu        = nullptr;
     Mat lu_matrix = nullptr;
+    /// Several processes: CG whose preconditioner is MUMPS' factorization
+    /// of the first matrix it solved (the first Newton iteration's).
+    KSP parallel_lu = nullptr;
 
     void
     drop_lu()
@@ -38,6 +41,9 @@ namespace anodeless
         KSPDestroy(&lu);
       lu        = nullptr;
       lu_matrix = nullptr;
+      if (parallel_lu != nullptr)
+        KSPDestroy(&parallel_lu);
+      parallel_lu = nullptr;
     }
 
     ~Impl()
@@ -62,6 +68,75 @@ namespace anodeless
     impl->drop_lu();
 #endif
   }
+
+#ifndef ANODELESS_USE_TRILINOS
+  namespace
+  {
+    /// Several processes, direct solver: MUMPS' Cholesky factorization of
+    /// the first matrix kept in @p cache (a time step's first Newton
+    /// iteration) solves it exactly and preconditions CG for the later
+    /// matrices (the step's other Newton iterations), to @p tolerance.
+    /// Another factorization where CG fails with the kept one. Returns the
+    /// CG iterations after the first solve (0 for a factorization).
+    unsigned int
+    solve_with_kept_mumps(const LA::MPI::SparseMatrix &matrix,
+                          LA::MPI::Vector             &solution,
+                          const LA::MPI::Vector       &rhs,
+                          const double                 tolerance,
+                          PreconditionerCache         &cache)
+    {
+      // Beyond this many iterations a new factorization is cheaper.
+      constexpr PetscInt reuse_iterations = 20;
+      KSP               &ksp              = cache.impl->parallel_lu;
+      if (ksp != nullptr)
+        {
+          KSPSetOperators(ksp, matrix, matrix);
+          KSPSetReusePreconditioner(ksp, PETSC_TRUE);
+          KSPSetTolerances(ksp,
+                           tolerance,
+                           0.0,
+                           PETSC_DEFAULT,
+                           reuse_iterations);
+          PetscPushErrorHandler(PetscIgnoreErrorHandler, nullptr);
+          const PetscErrorCode error = KSPSolve(ksp, rhs, solution);
+          PetscPopErrorHandler();
+          KSPConvergedReason reason     = KSP_DIVERGED_ITS;
+          PetscInt           iterations = 0;
+          if (error == 0)
+            {
+              KSPGetConvergedReason(ksp, &reason);
+              KSPGetIterationNumber(ksp, &iterations);
+            }
+          if (error == 0 && reason > 0)
+            return iterations;
+          // The Jacobian moved too far from the factorized one.
+          cache.impl->drop_lu();
+          solution = 0;
+        }
+      // The factorized matrix itself is solved exactly, as by MUMPS alone.
+      PC pc;
+      KSPCreate(solution.get_mpi_communicator(), &ksp);
+      KSPSetType(ksp, KSPPREONLY);
+      KSPGetPC(ksp, &pc);
+      PCSetType(pc, PCCHOLESKY);
+      PCFactorSetMatSolverType(pc, MATSOLVERMUMPS);
+      KSPSetOperators(ksp, matrix, matrix);
+      PetscPushErrorHandler(PetscIgnoreErrorHandler, nullptr);
+      const PetscErrorCode error = KSPSolve(ksp, rhs, solution);
+      PetscPopErrorHandler();
+      if (error != 0)
+        {
+          cache.impl->drop_lu();
+          throw SolverFailure("the MUMPS factorization failed (PETSc error " +
+                              std::to_string(error) + ")");
+        }
+      // Later matrices: CG preconditioned by this factorization.
+      KSPSetType(ksp, KSPCG);
+      KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED);
+      return 0;
+    }
+  } // namespace
+#endif
 
   unsigned int
   solve_spd(const LA::MPI::SparseMatrix &matrix,
@@ -150,6 +225,12 @@ namespace anodeless
                                   std::to_string(error) + ")");
             return 0;
           }
+        if (options.direct && options.reuse != nullptr)
+          return solve_with_kept_mumps(matrix,
+                                       solution,
+                                       rhs,
+                                       options.tolerance,
+                                       *options.reuse);
         if (options.direct)
           {
             PETScWrappers::SparseDirectMUMPS solver(control, comm);

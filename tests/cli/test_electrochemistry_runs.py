@@ -46,6 +46,8 @@
 --case linear_solvers 2D Example on 2 ranks, a short cycle without mechanics:
                       CG + BoomerAMG and the direct solver (MUMPS) give the
                       same time series to 1e-9 with Newton to round-off;
+                      so do MUMPS at every Newton iteration and MUMPS at a
+                      step's first, preconditioning CG for the others;
                       so do the multigrid set up at every Newton iteration
                       and linear solves to a fixed tolerance instead of
                       Eisenstat-Walker forcing, which takes fewer than 0.6
@@ -518,6 +520,32 @@ elif case == "linear_solvers":
     statistics = summaries["iterative"]["solver statistics"]
     checker.check(statistics["linear iterations"] > 0,
                   f"CG + AMG iterated: {statistics}")
+    # On 2 ranks the direct run (above) factorizes at a step's first Newton
+    # iteration and preconditions CG with it for the others; MUMPS at every
+    # Newton iteration gives the same time series.
+    every, every_series = simulate(
+        "solver_direct_every_iteration",
+        set_parameters(text, {"Electrochemistry/Solver/Linear solver": "direct",
+                              "Electrochemistry/Solver/Reuse preconditioner": "false"}),
+        ranks=2, dim=2)
+    kept_lu = summaries["direct"]["solver statistics"]
+    checker.check(kept_lu["linear iterations"] > 0 and
+                  every["solver statistics"]["linear iterations"] == 0,
+                  f"kept factorization: {kept_lu['linear iterations']} CG "
+                  f"iterations; factorized every iteration: "
+                  f"{every['solver statistics']['linear iterations']}")
+    if len(every_series) == len(a):
+        d = max((every_series[c] - a[c]).abs().max() / a[c].abs().max()
+                for c in ("voltage [V]", "current density [A/m2]",
+                          "step capacity [mAh/g]"))
+        checker.check(d <= 1e-9, f"kept against fresh factorizations: the "
+                      f"time series differ by {d} of a column's scale")
+    else:
+        checker.check(False, f"the kept factorization changed the time steps: "
+                      f"{len(every_series)} and {len(a)}")
+    print(f"direct on 2 ranks: {kept_lu['Newton iterations']} Newton "
+          f"iterations, {kept_lu['linear iterations']} CG iterations with the "
+          f"kept factorization")
     # The Newton iterations of a step share one multigrid set-up (the run
     # above); set up at every iteration instead, the results are the same
     # to the solver tolerance.
