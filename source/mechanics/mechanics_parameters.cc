@@ -216,10 +216,11 @@ namespace anodeless
     prm.add_parameter(
       "Linear solver",
       linear_solver,
-      "Solver of the displacement's linear systems. direct: Amesos KLU, "
-      "whose factorization then preconditions CG for the next solves while "
-      "that takes at most 8 iterations (2D Example, first cycle: one "
-      "factorization for 824 solves). "
+      "Solver of the displacement's linear systems. direct: Amesos KLU; in "
+      "2D and 3D its factorization then preconditions CG (to 1e-13 of the "
+      "right-hand side) for the next solves while that takes at most 8 "
+      "iterations (2D Example, first cycle: 3 factorizations for 822 "
+      "solves). "
       "iterative: CG with geometric multigrid on the mesh's refinement "
       "levels (Galerkin coarse operators, the layer mesh solved directly "
       "below 20000 unknowns and by the algebraic multigrid above, W-cycle, "

@@ -124,11 +124,16 @@ namespace anodeless
       PetscPushErrorHandler(PetscIgnoreErrorHandler, nullptr);
       const PetscErrorCode error = KSPSolve(ksp, rhs, solution);
       PetscPopErrorHandler();
-      if (error != 0)
+      // (A failed factorization may leave no error code, only the reason.)
+      KSPConvergedReason reason = KSP_DIVERGED_PC_FAILED;
+      if (error == 0)
+        KSPGetConvergedReason(ksp, &reason);
+      if (error != 0 || reason < 0)
         {
           cache.impl->drop_lu();
           throw SolverFailure("the MUMPS factorization failed (PETSc error " +
-                              std::to_string(error) + ")");
+                              std::to_string(error) + ", reason " +
+                              std::to_string(static_cast<int>(reason)) + ")");
         }
       // Later matrices: CG preconditioned by this factorization.
       KSPSetType(ksp, KSPCG);
