@@ -520,29 +520,39 @@ elif case == "linear_solvers":
     statistics = summaries["iterative"]["solver statistics"]
     checker.check(statistics["linear iterations"] > 0,
                   f"CG + AMG iterated: {statistics}")
+
+    def solver_variant(name, settings, what, reference):
+        """The run with @p settings changed: the same converged steps as
+        @p reference (time series to 1e-9 of a column's scale); its
+        statistics."""
+        summary, variant = simulate(name, set_parameters(text, settings),
+                                    ranks=2, dim=2)
+        if len(variant) == len(reference):
+            d = max((variant[c] - reference[c]).abs().max() /
+                    reference[c].abs().max()
+                    for c in ("voltage [V]", "current density [A/m2]",
+                              "step capacity [mAh/g]"))
+            checker.check(d <= 1e-9, f"{what}: the time series differ by {d} "
+                          f"of a column's scale")
+        else:
+            checker.check(False, f"{what}: other time steps, {len(variant)} "
+                          f"and {len(reference)}")
+        return summary["solver statistics"]
+
     # On 2 ranks the direct run (above) factorizes at a step's first Newton
     # iteration and preconditions CG with it for the others; MUMPS at every
     # Newton iteration gives the same time series.
-    every, every_series = simulate(
+    every = solver_variant(
         "solver_direct_every_iteration",
-        set_parameters(text, {"Electrochemistry/Solver/Linear solver": "direct",
-                              "Electrochemistry/Solver/Reuse preconditioner": "false"}),
-        ranks=2, dim=2)
+        {"Electrochemistry/Solver/Linear solver": "direct",
+         "Electrochemistry/Solver/Reuse preconditioner": "false"},
+        "kept against fresh factorizations", a)
     kept_lu = summaries["direct"]["solver statistics"]
     checker.check(kept_lu["linear iterations"] > 0 and
-                  every["solver statistics"]["linear iterations"] == 0,
+                  every["linear iterations"] == 0,
                   f"kept factorization: {kept_lu['linear iterations']} CG "
                   f"iterations; factorized every iteration: "
-                  f"{every['solver statistics']['linear iterations']}")
-    if len(every_series) == len(a):
-        d = max((every_series[c] - a[c]).abs().max() / a[c].abs().max()
-                for c in ("voltage [V]", "current density [A/m2]",
-                          "step capacity [mAh/g]"))
-        checker.check(d <= 1e-9, f"kept against fresh factorizations: the "
-                      f"time series differ by {d} of a column's scale")
-    else:
-        checker.check(False, f"the kept factorization changed the time steps: "
-                      f"{len(every_series)} and {len(a)}")
+                  f"{every['linear iterations']}")
     print(f"direct on 2 ranks: {kept_lu['Newton iterations']} Newton "
           f"iterations, {kept_lu['linear iterations']} CG iterations with the "
           f"kept factorization")
@@ -572,23 +582,10 @@ elif case == "linear_solvers":
                       f"and {len(b)}")
 
     def iterative_variant(name, settings, what):
-        """The iterative run with @p settings changed: the same converged
-        steps (time series to 1e-9 of a column's scale); its statistics."""
-        summary, variant = simulate(
-            name,
-            set_parameters(text, {"Electrochemistry/Solver/Linear solver": "iterative",
-                                  **settings}),
-            ranks=2, dim=2)
-        if len(variant) == len(b):
-            d = max((variant[c] - b[c]).abs().max() / b[c].abs().max()
-                    for c in ("voltage [V]", "current density [A/m2]",
-                              "step capacity [mAh/g]"))
-            checker.check(d <= 1e-9, f"{what}: the time series differ by {d} "
-                          f"of a column's scale")
-        else:
-            checker.check(False, f"{what}: other time steps, {len(variant)} "
-                          f"and {len(b)}")
-        return summary["solver statistics"]
+        """The iterative run with @p settings changed, against it."""
+        return solver_variant(
+            name, {"Electrochemistry/Solver/Linear solver": "iterative",
+                   **settings}, what, b)
 
     # Eisenstat-Walker forcing (the default, the runs above) against linear
     # solves to 'Linear tolerance' at every Newton iteration: the same

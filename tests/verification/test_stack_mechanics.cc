@@ -153,6 +153,20 @@ namespace
           << ": thickness change " << thickness_change * 1e9 << " nm\n";
   }
 
+  /// The cathode's cells at NCM Li fraction @p x (by cell and quadrature
+  /// point of the 2-point Gauss rule, as the electrochemistry gives it).
+  template <int dim>
+  std::vector<std::vector<double>>
+  cathode_at(const dealii::Triangulation<dim> &tria, const double x)
+  {
+    std::vector<std::vector<double>> fractions(tria.n_active_cells());
+    for (const auto &cell : tria.active_cell_iterators())
+      if (cell->is_locally_owned() &&
+          cell->material_id() == static_cast<unsigned int>(LayerRole::cathode))
+        fractions[cell->active_cell_index()].assign(1u << dim, x);
+    return fractions;
+  }
+
   /// A film of thickness h on every face point between the halide layer
   /// and the carbon, by lower cell (as the electrochemistry gives it).
   template <int dim>
@@ -253,16 +267,15 @@ namespace
       "end\n";
     MechanicsFixture<dim> f(prm);
     f.mechanics->mount();
-    const auto         before  = f.mechanics->layer_stresses();
-    const double       p0      = f.mechanics->stack_pressure();
-    const unsigned int n_cells = f.mesh.triangulation->n_active_cells();
-    const unsigned int nq      = 1u << dim; // QGauss(2)
-    std::vector<std::vector<double>> x(n_cells), empty(n_cells);
-    for (const auto &cell : f.mesh.triangulation->active_cell_iterators())
-      if (cell->is_locally_owned() &&
-          cell->material_id() == static_cast<unsigned int>(LayerRole::cathode))
-        x[cell->active_cell_index()].assign(nq, x0 + dx);
-    f.mechanics->step(1.0, x, empty, empty, empty);
+    const auto   before = f.mechanics->layer_stresses();
+    const double p0     = f.mechanics->stack_pressure();
+    const std::vector<std::vector<double>> empty(
+      f.mesh.triangulation->n_active_cells());
+    f.mechanics->step(1.0,
+                      cathode_at(*f.mesh.triangulation, x0 + dx),
+                      empty,
+                      empty,
+                      empty);
     const auto after = f.mechanics->layer_stresses();
 
     const auto          layers = layers_of(*f.parameters, f.stack);
@@ -933,20 +946,6 @@ namespace
 
 namespace
 {
-  /// The cathode's cells at NCM Li fraction @p x (by cell and quadrature
-  /// point, as the electrochemistry gives it).
-  template <int dim>
-  std::vector<std::vector<double>>
-  cathode_at(const dealii::Triangulation<dim> &tria, const double x)
-  {
-    std::vector<std::vector<double>> fractions(tria.n_active_cells());
-    for (const auto &cell : tria.active_cell_iterators())
-      if (cell->is_locally_owned() &&
-          cell->material_id() == static_cast<unsigned int>(LayerRole::cathode))
-        fractions[cell->active_cell_index()].assign(1u << dim, x);
-    return fractions;
-  }
-
   template <int dim>
   void
   check_factorization_reuse()
