@@ -14,7 +14,9 @@
            to round-off, CG + AMG for the potentials: stopped by SIGTERM to
            every rank in the second charge, resumed on 2 ranks and on 1
            rank. Two straight runs on 2 ranks, and a run resumed on 2 ranks,
-           are held to 1e-12 of a column's scale (measured: identical).
+           are held to 1e-12 of a column's scale (measured: identical, and
+           6.1e-14: the resumed run's displacement solves start from a new
+           factorization where the straight run reuses one).
            With the direct solver (MUMPS) they are not: its parallel
            factorisation is scheduled by the ranks' load, and under load two
            runs differed by 1e-13 - 8e-11. A run resumed on 1 rank assembles
@@ -23,7 +25,8 @@
            (before the ladder, the rows of the fast transient after the
            plated film is stripped to its end were sampled at times shifted
            by round-off, and differed by 2e-11 - 7e-11). Held to 1e-12 too
-           (measured: 1.1e-13).
+           (measured: 4.2e-13; 1.1e-13 before the displacement's
+           factorization was kept).
 """
 import argparse
 import json
