@@ -137,17 +137,20 @@ namespace
     // Every linear solve to 'Linear tolerance', as the Poisson solve: the
     // CG iterations then measure the multigrid, not the Newton forcing.
     // 'falgout': the iterative solver with BoomerAMG's Falgout coarsening
-    // instead of the default HMIS.
-    const bool        falgout = solver == "falgout";
+    // instead of the default HMIS; 'symmetric': with symmetric
+    // Gauss-Seidel sweeps instead of the default forward/backward pair.
+    const bool        falgout   = solver == "falgout";
+    const bool        symmetric = solver == "symmetric";
     const std::string prm =
       "set Dimension = " + std::to_string(dim) +
       "\nsubsection Electrochemistry\n"
       " subsection Solver\n"
       "  set Forcing = fixed\n"
       "  set Linear solver = " +
-      (falgout ? std::string("iterative") : solver) +
+      (falgout || symmetric ? std::string("iterative") : solver) +
       "\n  set AMG coarsening = " + (falgout ? "Falgout" : "HMIS") +
-      "\n end\nend\n";
+      "\n  set AMG smoother = " +
+      (symmetric ? "symmetric Gauss-Seidel" : "Gauss-Seidel") + "\n end\nend\n";
     const auto parameters = parse_run_parameters(prm, "benchmark.prm", dim);
     const LayerStack stack(parameters->stack);
     const MPI_Comm   comm = MPI_COMM_WORLD;

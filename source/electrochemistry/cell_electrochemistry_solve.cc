@@ -96,6 +96,8 @@ namespace anodeless
     options.amg_strong_threshold  = solver.amg_strong_threshold;
     options.amg_aggressive_levels = solver.amg_aggressive_levels;
     options.amg_hmis              = solver.amg_coarsening == "HMIS";
+    options.amg_symmetric_sweeps =
+      solver.amg_smoother == "symmetric Gauss-Seidel";
     // The Newton iterations of a step share one multigrid set-up: their
     // Jacobians differ little. A new step (other dt, control or mesh) sets
     // up anew.

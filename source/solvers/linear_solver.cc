@@ -250,7 +250,19 @@ namespace anodeless
           {
             PETScWrappers::PreconditionBoomerAMG::AdditionalData data;
             data.symmetric_operator = true;
-            data.strong_threshold   = options.amg_strong_threshold;
+            if (!options.amg_symmetric_sweeps)
+              {
+                // A forward sweep down and a backward one up keep the
+                // V-cycle symmetric with half the smoothing of a symmetric
+                // sweep each way. deal.II allows that pair only for an
+                // operator it is not told is symmetric.
+                using Relaxation = PETScWrappers::PreconditionBoomerAMG::
+                  AdditionalData::RelaxationType;
+                data.symmetric_operator   = false;
+                data.relaxation_type_down = Relaxation::SORJacobi;
+                data.relaxation_type_up   = Relaxation::backwardSORJacobi;
+              }
+            data.strong_threshold = options.amg_strong_threshold;
             data.aggressive_coarsening_num_levels =
               options.amg_aggressive_levels;
             // deal.II's interface has no field for the coarsening and the

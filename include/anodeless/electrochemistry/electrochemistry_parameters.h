@@ -122,6 +122,7 @@ namespace anodeless
     double       amg_strong_threshold = 0.5; ///< BoomerAMG strength of coupling
     unsigned int amg_aggressive_levels = 1; ///< BoomerAMG aggressive coarsening
     std::string  amg_coarsening        = "HMIS"; ///< BoomerAMG: HMIS or Falgout
+    std::string  amg_smoother = "Gauss-Seidel";  ///< or symmetric Gauss-Seidel
 
     void
     declare(dealii::ParameterHandler &prm);

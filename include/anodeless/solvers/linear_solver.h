@@ -43,6 +43,13 @@ namespace anodeless
     /// most 4 weights per row) instead of PETSc's default, Falgout's
     /// coarsening with classical interpolation.
     bool amg_hmis = false;
+    /// BoomerAMG (PETSc): smooth each level with a symmetric hybrid
+    /// Gauss-Seidel sweep (forward, then backward) on the way down and up,
+    /// deal.II's choice for a symmetric operator; false: one forward sweep
+    /// down and one backward sweep up, half the smoothing and still a
+    /// symmetric preconditioner. "Hybrid": Gauss-Seidel within a rank,
+    /// Jacobi between ranks.
+    bool amg_symmetric_sweeps = true;
     /// Iterative solver: keep the multigrid set-up here and use it for the
     /// next solves until cleared (PETSc's BoomerAMG; ignored with Trilinos).
     /// A solve that fails with a kept set-up is repeated with a new one.
