@@ -8,7 +8,8 @@
 // the whole step, and the Poisson solve's CG iterations and time per
 // unknown.
 //
-//   potentials_refinement DIM FIRST_LEVEL LAST_LEVEL [iterative|falgout|direct]
+//   potentials_refinement DIM FIRST_LEVEL LAST_LEVEL
+//   [iterative|falgout|symmetric|direct]
 //
 // Run by benchmarks/run --potentials DIM FIRST LAST; not a test.
 #include <deal.II/base/mpi.h>
@@ -230,7 +231,7 @@ main(int argc, char **argv)
   return anodeless::benchmark::main(argc,
                                     argv,
                                     "potentials_refinement",
-                                    "iterative|falgout|direct",
+                                    "iterative|falgout|symmetric|direct",
                                     run<2>,
                                     run<3>);
 }
