@@ -153,18 +153,34 @@ namespace
           << ": thickness change " << thickness_change * 1e9 << " nm\n";
   }
 
+  /// @p points copies of @p value on each locally owned cell for which
+  /// @p selected holds, nothing on the others (by active cell index, the
+  /// layout the electrochemistry hands to the mechanics).
+  template <int dim, typename Selection>
+  std::vector<std::vector<double>>
+  on_cells(const dealii::Triangulation<dim> &tria,
+           const Selection                  &selected,
+           const unsigned int                points,
+           const double                      value)
+  {
+    std::vector<std::vector<double>> values(tria.n_active_cells());
+    for (const auto &cell : tria.active_cell_iterators())
+      if (cell->is_locally_owned() && selected(cell))
+        values[cell->active_cell_index()].assign(points, value);
+    return values;
+  }
+
   /// The cathode's cells at NCM Li fraction @p x (by cell and quadrature
   /// point of the 2-point Gauss rule, as the electrochemistry gives it).
   template <int dim>
   std::vector<std::vector<double>>
   cathode_at(const dealii::Triangulation<dim> &tria, const double x)
   {
-    std::vector<std::vector<double>> fractions(tria.n_active_cells());
-    for (const auto &cell : tria.active_cell_iterators())
-      if (cell->is_locally_owned() &&
-          cell->material_id() == static_cast<unsigned int>(LayerRole::cathode))
-        fractions[cell->active_cell_index()].assign(1u << dim, x);
-    return fractions;
+    const auto cathode = [](const auto &cell) {
+      return cell->material_id() ==
+             static_cast<unsigned int>(LayerRole::cathode);
+    };
+    return on_cells(tria, cathode, 1u << dim, x);
   }
 
   /// A film of thickness h on every face point between the halide layer
@@ -173,16 +189,14 @@ namespace
   std::vector<std::vector<double>>
   uniform_film(const dealii::Triangulation<dim> &tria, const double h)
   {
-    std::vector<std::vector<double>> films(tria.n_active_cells());
-    for (const auto &cell : tria.active_cell_iterators())
-      if (cell->is_locally_owned() &&
-          cell->material_id() ==
-            static_cast<unsigned int>(LayerRole::halide_layer) &&
-          !cell->at_boundary(2 * dim - 1) &&
-          cell->neighbor(2 * dim - 1)->material_id() ==
-            static_cast<unsigned int>(LayerRole::carbon_layer))
-        films[cell->active_cell_index()].assign(1u << (dim - 1), h);
-    return films;
+    const auto under_carbon = [](const auto &cell) {
+      return cell->material_id() ==
+               static_cast<unsigned int>(LayerRole::halide_layer) &&
+             !cell->at_boundary(2 * dim - 1) &&
+             cell->neighbor(2 * dim - 1)->material_id() ==
+               static_cast<unsigned int>(LayerRole::carbon_layer);
+    };
+    return on_cells(tria, under_carbon, 1u << (dim - 1), h);
   }
 
   template <int dim>
