@@ -8,7 +8,7 @@
 // solve per unknown, and the peak memory of the process.
 //
 //   elasticity_refinement DIM FIRST_LEVEL LAST_LEVEL
-//                         [iterative|algebraic|direct|hypre]
+//                         [iterative|w-cycle|algebraic|direct|hypre]
 //
 // Run by benchmarks/run --elasticity DIM FIRST LAST; not a test.
 #include <deal.II/base/mpi.h>
@@ -39,8 +39,11 @@ namespace
   {
     // The stack of the mechanics tests: a narrow window, laterally confined,
     // 10 MPa on the top plate, no press (it would only add load steps).
+    // w-cycle: the geometric multigrid with the W-cycle everywhere.
+    const bool        w_cycle = solver == "w-cycle";
     const std::string prm =
-      "subsection Mechanics\n set Linear solver = " + solver +
+      "subsection Mechanics\n set Linear solver = " +
+      (w_cycle ? std::string("iterative\n set Multigrid cycle = W") : solver) +
       "\n subsection Press\n  set Enabled = false\n end\n"
       " subsection Fixture\n  set Type = constant pressure\n"
       "  set Stack pressure = 10e6\n  set Lateral constraint = confined\n"
@@ -86,7 +89,7 @@ main(int argc, char **argv)
   return anodeless::benchmark::main(argc,
                                     argv,
                                     "elasticity_refinement",
-                                    "iterative|direct|algebraic|hypre",
+                                    "iterative|w-cycle|direct|algebraic|hypre",
                                     run<2>,
                                     run<3>);
 }

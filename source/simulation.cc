@@ -164,6 +164,8 @@ namespace anodeless
       statistics.electrochemistry_wall;
     solver["electrochemistry assembly wall time [s]"] =
       statistics.electrochemistry_assembly_wall;
+    solver["electrochemistry assembly passes"] =
+      statistics.electrochemistry_assembly_passes;
     solver["electrochemistry linear solve wall time [s]"] =
       statistics.electrochemistry_linear_wall;
     solver["mesh adaptations"]              = statistics.mesh_adaptations;
@@ -642,6 +644,7 @@ namespace anodeless
         statistics.newton_iterations += result.newton_iterations;
         statistics.linear_iterations += result.linear_iterations;
         statistics.electrochemistry_assembly_wall += result.assembly_time;
+        statistics.electrochemistry_assembly_passes += result.assembly_passes;
         statistics.electrochemistry_linear_wall += result.linear_solve_time;
         statistics.preconditioner_set_ups += result.preconditioner_set_ups;
         if (!result.converged)

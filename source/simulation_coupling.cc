@@ -115,6 +115,7 @@ namespace anodeless
         result.linear_iterations += again.linear_iterations;
         result.linear_solve_time += again.linear_solve_time;
         result.assembly_time += again.assembly_time;
+        result.assembly_passes += again.assembly_passes;
         result.preconditioner_set_ups += again.preconditioner_set_ups;
         result.residual = again.residual;
         if (!again.converged)

@@ -243,7 +243,9 @@ namespace anodeless
       /// Of that and of the coupling passes' repeated solves: s in the
       /// assemblies and in the linear solves (set-ups included).
       double electrochemistry_assembly_wall = 0;
-      double electrochemistry_linear_wall   = 0;
+      /// Passes over the cells (Newton, line search, storing the states).
+      unsigned int electrochemistry_assembly_passes = 0;
+      double       electrochemistry_linear_wall     = 0;
       /// s in the cycling stage's displacement assemblies and linear solves.
       double       mechanics_assembly_wall = 0;
       double       mechanics_linear_wall   = 0;

@@ -252,6 +252,14 @@ namespace anodeless
     {
       return dim == 2 && mech.multigrid_smoother == "lines";
     }
+    /// Multigrid cycle: auto takes the V-cycle where the lines smooth.
+    bool
+    multigrid_w_cycle() const
+    {
+      if (mech.multigrid_cycle == "auto")
+        return !film_on_multigrid();
+      return mech.multigrid_cycle == "W";
+    }
     /// CG + hypre's BoomerAMG (systems AMG, unknown-based) on a PETSc copy
     /// of the matrix: the alternative to ML, kept to measure the choice.
     unsigned int
@@ -726,7 +734,8 @@ namespace anodeless
                                          2,
                                          direct_solve_limit,
                                          mech.multigrid_smoother == "lines",
-                                         multigrid_transfer_valid);
+                                         multigrid_transfer_valid,
+                                         multigrid_w_cycle());
                     ++multigrid_set_ups;
                   }
                 multigrid_transfer_valid = true;

@@ -158,7 +158,8 @@ namespace anodeless
     const unsigned int                    n_sweeps,
     const types::global_dof_index         coarse_direct_limit,
     const bool                            line_smoother,
-    const bool                            keep_transfer)
+    const bool                            keep_transfer,
+    const bool                            w_cycle_wanted)
   {
     const auto        &tria   = dof_handler.get_triangulation();
     const MPI_Comm     comm   = tria.get_communicator();
@@ -166,6 +167,7 @@ namespace anodeless
     const auto        &fe     = dof_handler.get_fe();
     const unsigned int n      = fe.n_dofs_per_cell();
     sweeps                    = n_sweeps;
+    w_cycle                   = w_cycle_wanted;
     fine_matrix               = &fine;
     // The interpolation takes longer than the Galerkin products (2.2 s
     // against 1.5 s in the 2D Example at 111k unknowns): kept while the mesh
@@ -423,7 +425,7 @@ namespace anodeless
     smooth(level, x, b, true);
     // W-cycle: two coarse corrections, each from the current residual
     // (the same as two coarse cycles, the coarse operators being Galerkin).
-    const unsigned int corrections = level > 1 ? 2 : 1;
+    const unsigned int corrections = w_cycle && level > 1 ? 2 : 1;
     for (unsigned int k = 0; k < corrections; ++k)
       {
         matrix(level).vmult(residual[level], x);

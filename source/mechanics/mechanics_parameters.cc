@@ -223,8 +223,8 @@ namespace anodeless
       "solves). "
       "iterative: CG with geometric multigrid on the mesh's refinement "
       "levels (Galerkin coarse operators, the layer mesh solved directly "
-      "below 20000 unknowns and by the algebraic multigrid above, W-cycle, "
-      "two sweeps of the Multigrid smoother) where the mesh is the layer mesh "
+      "below 20000 unknowns and by the algebraic multigrid above, the "
+      "Multigrid cycle, two sweeps of the Multigrid smoother) where the mesh is the layer mesh "
       "refined uniformly and no plated Li film is on it; elsewhere "
       "(adapted meshes, no refinement, plated films) CG with "
       "smoothed-aggregation algebraic multigrid and the rigid-body modes. "
@@ -248,6 +248,18 @@ namespace anodeless
       "first cycle: 1773 against 4271 CG iterations, doc/performance.md). "
       "[N]",
       Patterns::Selection("points|lines"));
+    prm.add_parameter(
+      "Multigrid cycle",
+      multigrid_cycle,
+      "Cycle of the geometric multigrid ('iterative'). W: two coarse "
+      "corrections per level. V: one, half the work on the coarse levels. "
+      "auto: V with the line smoother (2D), W with points (3D). Line "
+      "relaxation leaves little for a second coarse correction to do: 2D "
+      "stack at 710k unknowns, 6 CG iterations (V) against 5 (W) on every "
+      "mesh from 11k, the linear solve 2.9 against 3.8 s. With points in "
+      "3D, 7, 8, 9 (V) against 7, 8, 8 (W) from 6.5k to 299k unknowns at "
+      "about the same time (doc/performance.md). [N]",
+      Patterns::Selection("auto|V|W"));
     prm.add_parameter(
       "Coupling iterations",
       coupling_iterations,

@@ -95,7 +95,10 @@ def check_time_breakdown(name, summary, ranks):
     """The summary's times in assemblies and linear solves (potentials and
     displacement, the coupling passes' included) lie within the solves
     that contain them and make up most of them; each rank's peak memory is
-    counted once."""
+    counted once. A potentials solve takes a pass over the cells to start
+    and one per Newton iteration; the pass that stores the states is
+    spared where the last Newton iteration was foreseen (by its update),
+    so there are fewer passes than Newton iterations and two per solve."""
     s = summary["solver statistics"]
     parts = {k: s[k] for k in (
         "electrochemistry assembly wall time [s]",
@@ -114,6 +117,14 @@ def check_time_breakdown(name, summary, ranks):
     checker.check(peak > 10 and peak * (1 + 0.2 * (ranks > 1)) <= total <= ranks * peak,
                   f"{name}: peak memory {peak} MB per rank, {total} MB on "
                   f"{ranks} ranks")
+    passes, newton = (s["electrochemistry assembly passes"],
+                      s["Newton iterations"])
+    solves = s["time steps"] + s["coupling passes"]
+    checker.check(newton + solves <= passes < newton + 2 * solves,
+                  f"{name}: {passes} assembly passes for {newton} Newton "
+                  f"iterations in {solves} solves")
+    print(f"{name}: {passes} assembly passes, {newton} Newton iterations, "
+          f"{solves} solves")
     print(f"{name}: assemblies and linear solves {sum(parts.values()):.2f} s of "
           f"{whole:.2f} s; peak memory {peak:.0f} MB per rank, {total:.0f} MB "
           f"in all")

@@ -76,6 +76,7 @@ namespace anodeless
       unsigned int linear_iterations = 0;
       double       linear_solve_time = 0; ///< s in the linear solves
       double       assembly_time     = 0; ///< s in the assemblies
+      unsigned int assembly_passes   = 0; ///< passes over the cells
       /// Multigrid set-ups of the iterative solver (Reuse preconditioner).
       unsigned int preconditioner_set_ups = 0;
       double       residual               = 0;

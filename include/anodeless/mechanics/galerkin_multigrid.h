@@ -53,7 +53,8 @@ namespace anodeless
    * cell and its children. Constrained unknowns of the finest level (supports,
    * the plate's and lateral faces' shared unknowns) are left out of the
    * coarse spaces, which therefore hold only displacements the constraints
-   * allow. Smoothing: symmetric Gauss-Seidel sweeps (per rank), W-cycle.
+   * allow. Smoothing: symmetric Gauss-Seidel sweeps (per rank), W- or
+   * V-cycle.
    *
    * Works on meshes whose active cells all lie on the finest level (global
    * refinement, no hanging nodes); applicable() says whether a mesh
@@ -81,9 +82,10 @@ namespace anodeless
                unsigned int                                  sweeps,
                dealii::types::global_dof_index coarse_direct_limit,
                bool                            line_smoother = false,
-               bool                            keep_transfer = false);
+               bool                            keep_transfer = false,
+               bool                            w_cycle       = true);
 
-    /// One W-cycle applied to @p src with a zero start.
+    /// One cycle (W or V) applied to @p src with a zero start.
     void
     vmult(dealii::TrilinosWrappers::MPI::Vector       &dst,
           const dealii::TrilinosWrappers::MPI::Vector &src) const;
@@ -102,6 +104,8 @@ namespace anodeless
            bool from_zero = false) const;
 
     unsigned int sweeps = 2;
+    /// Two coarse corrections per level (W-cycle) or one (V-cycle).
+    bool w_cycle = true;
     /// [l] maps level l to level l + 1; the last maps to the active mesh.
     std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongation;
     /// Galerkin operators of the coarse levels; the finest is the caller's.

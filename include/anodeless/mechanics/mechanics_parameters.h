@@ -66,6 +66,7 @@ namespace anodeless
     // Solver
     std::string linear_solver      = "auto";
     std::string multigrid_smoother = "lines";
+    std::string multigrid_cycle    = "auto";
 
     // Coupling to the electrochemistry: passes per time step and the change
     // of the coupling fields that ends them.
