@@ -371,14 +371,14 @@ namespace anodeless
         const auto start = std::chrono::steady_clock::now();
         // The coupling iteration's last pass may have taken the mechanics
         // over this very step already (the same fields).
-        const bool taken = !mechanics_start.empty();
+        const bool taken = mechanics_start != nullptr;
         if (!taken)
           mechanics->step(dt,
                           electrochemistry->cathode_li_fraction(),
                           electrochemistry->carbon_filling(),
                           films_before_step,
                           films);
-        mechanics_start.clear();
+        mechanics_start.reset();
         electrochemistry->apply_mechanics(mechanics->coupling());
         statistics.mechanics_wall += std::chrono::duration<double>(
                                        std::chrono::steady_clock::now() - start)

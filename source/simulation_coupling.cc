@@ -72,8 +72,7 @@ namespace anodeless
     const auto  start = std::chrono::steady_clock::now();
     const auto &mech  = parameters.mechanics;
     // The mechanics at the start of the step, to return to after a pass.
-    std::map<std::string, std::vector<double>> saved;
-    mechanics->save_state(saved);
+    auto   saved  = mechanics->snapshot();
     double change = std::numeric_limits<double>::infinity();
     for (unsigned int pass = 1; pass < mech.coupling_iterations; ++pass)
       {
@@ -90,7 +89,7 @@ namespace anodeless
           {
             // The run's error handling may write a checkpoint: leave the
             // mechanics as the last committed step left it.
-            mechanics->load_state(saved);
+            mechanics->restore(*saved);
             throw;
           }
         count_mechanics_solve();
@@ -103,7 +102,7 @@ namespace anodeless
             mechanics_start = std::move(saved);
             break;
           }
-        mechanics->load_state(saved);
+        mechanics->restore(*saved);
         electrochemistry->apply_mechanics(reached);
         applied = std::move(reached);
         // The pass before converged near this one's solution: start there.
@@ -255,10 +254,10 @@ namespace anodeless
   void
   Simulation<dim>::restore_mechanics()
   {
-    if (mechanics && !mechanics_start.empty())
+    if (mechanics && mechanics_start)
       {
-        mechanics->load_state(mechanics_start);
-        mechanics_start.clear();
+        mechanics->restore(*mechanics_start);
+        mechanics_start.reset();
       }
   }
 

@@ -210,8 +210,9 @@ namespace anodeless
     std::unique_ptr<CellMechanics<dim>>        mechanics;
     std::vector<std::vector<double>>           films_before_step;
     /// The mechanics at the start of a time step it was already taken over
-    /// by the coupling iteration (empty otherwise).
-    std::map<std::string, std::vector<double>> mechanics_start;
+    /// by the coupling iteration (none otherwise).
+    std::shared_ptr<const typename CellMechanics<dim>::Snapshot>
+      mechanics_start;
     /// The coupling at the start of the last committed time step and that
     /// step's length (0: none since the last change of protocol step or
     /// mesh), for predict_coupling.

@@ -1297,48 +1297,72 @@ namespace anodeless
   std::vector<LayerStress>
   CellMechanics<dim>::layer_stresses() const
   {
-    const Impl              &d = *impl;
-    std::vector<LayerStress> result;
-    for (const auto &layer : d.stack.layers())
+    const Impl &d      = *impl;
+    const auto &layers = d.stack.layers();
+    struct Extremes
+    {
+      double max_h   = -std::numeric_limits<double>::max();
+      double min_h   = std::numeric_limits<double>::max();
+      double max_p   = -std::numeric_limits<double>::max();
+      double density = 0, volume = 0;
+    };
+    std::vector<Extremes> found(layers.size());
+    // One pass over the cells, each adding to its layer's extremes.
+    std::map<LayerRole, unsigned int> layer_of;
+    for (unsigned int l = 0; l < layers.size(); ++l)
+      layer_of.emplace(layers[l].role, l);
+    for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
       {
-        double max_h   = -std::numeric_limits<double>::max();
-        double min_h   = std::numeric_limits<double>::max();
-        double max_p   = -std::numeric_limits<double>::max();
-        double density = 0, volume = 0;
-        for (const auto &cell : d.mesh.triangulation->active_cell_iterators())
-          if (cell->is_locally_owned() &&
-              role_of_material_id(cell->material_id()) == layer.role &&
-              !d.band_cell[cell->active_cell_index()])
-            {
-              const unsigned int i  = cell->active_cell_index();
-              const unsigned int id = cell->material_id();
-              for (unsigned int q = 0; q < d.quadrature.size(); ++q)
-                {
-                  const Stress &s = d.stress[i][q];
-                  const double  h = trace(s) / 3;
-                  max_h           = std::max(max_h, h);
-                  min_h           = std::min(min_h, h);
-                  const auto e    = eigenvalues(s);
-                  max_p           = std::max(max_p, e[0]);
-                  double D        = 1;
-                  if (d.compaction[id] != nullptr)
-                    D = HeckelCompaction(
-                          d.elasticity[id],
-                          d.compaction[id]->heckel_k,
-                          d.compaction[id]->heckel_a,
-                          d.compaction[id]->initial_relative_density)
-                          .relative_density(d.state[i][q].max_pressure);
-                  density += D * cell->measure();
-                  volume += cell->measure();
-                }
-            }
-        LayerStress s;
-        s.layer                 = role_name(layer.role);
-        s.max_hydrostatic       = Utilities::MPI::max(max_h, d.comm);
-        s.min_hydrostatic       = -Utilities::MPI::max(-min_h, d.comm);
-        s.max_principal         = Utilities::MPI::max(max_p, d.comm);
-        density                 = Utilities::MPI::sum(density, d.comm);
-        volume                  = Utilities::MPI::sum(volume, d.comm);
+        if (!cell->is_locally_owned() || d.band_cell[cell->active_cell_index()])
+          continue;
+        const auto layer =
+          layer_of.find(role_of_material_id(cell->material_id()));
+        if (layer == layer_of.end())
+          continue;
+        Extremes                         &e       = found[layer->second];
+        const unsigned int                i       = cell->active_cell_index();
+        const unsigned int                id      = cell->material_id();
+        const double                      measure = cell->measure();
+        std::unique_ptr<HeckelCompaction> compaction;
+        if (d.compaction[id] != nullptr)
+          compaction = std::make_unique<HeckelCompaction>(
+            d.elasticity[id],
+            d.compaction[id]->heckel_k,
+            d.compaction[id]->heckel_a,
+            d.compaction[id]->initial_relative_density);
+        for (unsigned int q = 0; q < d.quadrature.size(); ++q)
+          {
+            const Stress &s = d.stress[i][q];
+            const double  h = trace(s) / 3;
+            e.max_h         = std::max(e.max_h, h);
+            e.min_h         = std::min(e.min_h, h);
+            // The largest principal stress exceeds the mean stress by at
+            // most sqrt(2/3) |dev s|: below that bound (with a margin for
+            // round-off) it cannot raise the maximum, and its eigenvalues
+            // are not needed.
+            const double spread = std::sqrt(2.0 / 3.0) * deviator(s).norm();
+            if (h + spread + 1e-10 * (std::abs(h) + spread) >= e.max_p)
+              e.max_p = std::max(e.max_p, eigenvalues(s)[0]);
+            const double D =
+              compaction ?
+                compaction->relative_density(d.state[i][q].max_pressure) :
+                1.0;
+            e.density += D * measure;
+            e.volume += measure;
+          }
+      }
+    std::vector<LayerStress> result;
+    for (unsigned int l = 0; l < layers.size(); ++l)
+      {
+        // (A role named twice gets the same extremes twice.)
+        const Extremes &e = found[layer_of.at(layers[l].role)];
+        LayerStress     s;
+        s.layer                 = role_name(layers[l].role);
+        s.max_hydrostatic       = Utilities::MPI::max(e.max_h, d.comm);
+        s.min_hydrostatic       = -Utilities::MPI::max(-e.min_h, d.comm);
+        s.max_principal         = Utilities::MPI::max(e.max_p, d.comm);
+        const double density    = Utilities::MPI::sum(e.density, d.comm);
+        const double volume     = Utilities::MPI::sum(e.volume, d.comm);
         s.mean_relative_density = volume > 0 ? density / volume : 1.0;
         result.push_back(s);
       }
@@ -1604,6 +1628,70 @@ namespace anodeless
     d.ghosted        = d.solution;
     d.state_trial    = d.state;
     d.film_gap_trial = d.film_gap;
+  }
+
+  template <int dim>
+  struct CellMechanics<dim>::Snapshot
+  {
+    TrilinosWrappers::MPI::Vector           solution;
+    std::vector<std::vector<MaterialState>> state;
+    std::vector<std::vector<Stress>>        stress;
+    std::vector<std::vector<double>>        eigen_volume, film_gap, film_growth,
+      film_creep, opening;
+    std::vector<bool> band_cell;
+    double plate_reference, lateral_strain, load, lateral_load, lateral_slope;
+  };
+
+  template <int dim>
+  std::shared_ptr<const typename CellMechanics<dim>::Snapshot>
+  CellMechanics<dim>::snapshot() const
+  {
+    const Impl &d = *impl;
+    if (d.stage != Impl::Stage::cycling)
+      throw std::logic_error("a mechanics snapshot is taken while cycling");
+    return std::make_shared<const Snapshot>(Snapshot{d.solution,
+                                                     d.state,
+                                                     d.stress,
+                                                     d.eigen_volume,
+                                                     d.film_gap,
+                                                     d.film_growth,
+                                                     d.film_creep,
+                                                     d.opening,
+                                                     d.band_cell,
+                                                     d.plate_reference,
+                                                     d.lateral_strain,
+                                                     d.load,
+                                                     d.lateral_load,
+                                                     d.lateral_slope});
+  }
+
+  template <int dim>
+  void
+  CellMechanics<dim>::restore(const Snapshot &s)
+  {
+    // As load_state, from the vectors themselves: the mesh, its partition
+    // and the cycling constraints are those of the snapshot.
+    Impl &d = *impl;
+    if (d.stage != Impl::Stage::cycling || s.state.size() != d.state.size() ||
+        s.solution.locally_owned_elements() != d.owned)
+      throw std::logic_error("a mechanics snapshot of another mesh");
+    d.solution        = s.solution;
+    d.state           = s.state;
+    d.stress          = s.stress;
+    d.eigen_volume    = s.eigen_volume;
+    d.film_gap        = s.film_gap;
+    d.film_growth     = s.film_growth;
+    d.film_creep      = s.film_creep;
+    d.opening         = s.opening;
+    d.band_cell       = s.band_cell;
+    d.plate_reference = s.plate_reference;
+    d.lateral_strain  = s.lateral_strain;
+    d.load            = s.load;
+    d.lateral_load    = s.lateral_load;
+    d.lateral_slope   = s.lateral_slope;
+    d.ghosted         = d.solution;
+    d.state_trial     = d.state;
+    d.film_gap_trial  = d.film_gap;
   }
 
   template <int dim>

@@ -152,6 +152,18 @@ namespace anodeless
     void
     save_state(std::map<std::string, std::vector<double>> &cells) const;
 
+    /// What save_state writes, kept in memory as it is: a time step's
+    /// coupling passes return to its start without a record per cell.
+    struct Snapshot;
+
+    /// The current state (see save_state), to return to with restore().
+    std::shared_ptr<const Snapshot>
+    snapshot() const;
+
+    /// Return to a state taken by snapshot() on the same mesh and partition.
+    void
+    restore(const Snapshot &snapshot);
+
     /// Restore a state written by save_state (possibly on another partition
     /// of the same mesh) into a mechanics just set up: it continues cycling
     /// in its fixture from there.
