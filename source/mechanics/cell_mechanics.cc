@@ -48,6 +48,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 
 namespace anodeless
 {
@@ -1319,17 +1320,16 @@ namespace anodeless
           layer_of.find(role_of_material_id(cell->material_id()));
         if (layer == layer_of.end())
           continue;
-        Extremes                         &e       = found[layer->second];
-        const unsigned int                i       = cell->active_cell_index();
-        const unsigned int                id      = cell->material_id();
-        const double                      measure = cell->measure();
-        std::unique_ptr<HeckelCompaction> compaction;
+        Extremes                       &e       = found[layer->second];
+        const unsigned int              i       = cell->active_cell_index();
+        const unsigned int              id      = cell->material_id();
+        const double                    measure = cell->measure();
+        std::optional<HeckelCompaction> compaction;
         if (d.compaction[id] != nullptr)
-          compaction = std::make_unique<HeckelCompaction>(
-            d.elasticity[id],
-            d.compaction[id]->heckel_k,
-            d.compaction[id]->heckel_a,
-            d.compaction[id]->initial_relative_density);
+          compaction.emplace(d.elasticity[id],
+                             d.compaction[id]->heckel_k,
+                             d.compaction[id]->heckel_a,
+                             d.compaction[id]->initial_relative_density);
         for (unsigned int q = 0; q < d.quadrature.size(); ++q)
           {
             const Stress &s = d.stress[i][q];
